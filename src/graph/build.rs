@@ -1,0 +1,193 @@
+//! Nodes: one per resource instance, from `resource_changes`, then `planned_values` and
+//! `prior_state` for instances that have no change entry (data sources read while planning,
+//! resources of a refresh-only plan).
+
+use super::address::{Index, InstanceAddress};
+use super::{resolve, Action, Graph, Meta, Node, SourceKind};
+use crate::plan::{Module, Plan, Resource, ResourceChange, StateDoc};
+use serde_json::Value;
+use std::collections::HashSet;
+
+pub fn from_plan(mut plan: Plan) -> Graph {
+    let mut nodes = Vec::with_capacity(plan.resource_changes.len());
+    let mut seen = HashSet::new();
+    for rc in std::mem::take(&mut plan.resource_changes) {
+        if rc.deposed.is_none() {
+            seen.insert(rc.address.clone());
+        }
+        nodes.push(node_from_change(rc));
+    }
+    if let Some(pv) = plan.planned_values.take() {
+        add_resources(&mut nodes, &mut seen, pv.root_module, false);
+    }
+    if let Some(values) = plan.prior_state.as_mut().and_then(|s| s.values.take()) {
+        add_resources(&mut nodes, &mut seen, values.root_module, true);
+    }
+    let meta = Meta {
+        kind: SourceKind::Plan,
+        format_version: std::mem::take(&mut plan.format_version),
+        terraform_version: plan.terraform_version.take(),
+        errored: plan.errored,
+        has_configuration: plan.configuration.is_some(),
+        has_prior_state: plan.prior_state.is_some(),
+    };
+    let variables = std::mem::take(&mut plan.variables)
+        .into_iter()
+        .map(|(k, v)| (k, v.value))
+        .collect();
+    let config = plan.configuration.take().unwrap_or_default();
+    let provider_expressions = config
+        .provider_config
+        .iter()
+        .map(|(k, p)| (k.clone(), p.expressions.clone().into_iter().collect()))
+        .collect();
+    let mut graph = empty(nodes, meta, variables, provider_expressions);
+    let (edges, unresolved) = resolve::resolve(&graph.nodes, &config, &graph.variables);
+    graph.edges = edges;
+    graph.unresolved = unresolved;
+    graph.index()
+}
+
+pub fn from_state(mut state: StateDoc) -> Graph {
+    let mut nodes = Vec::new();
+    let mut seen = HashSet::new();
+    let mut depends = Vec::new();
+    if let Some(values) = state.values.take() {
+        for r in into_resources(values.root_module) {
+            if seen.insert(r.address.clone()) {
+                depends.push(r.depends_on.clone());
+                nodes.push(node_from_resource(r, true));
+            }
+        }
+    }
+    let meta = Meta {
+        kind: SourceKind::State,
+        format_version: state.format_version,
+        terraform_version: state.terraform_version,
+        errored: false,
+        has_configuration: false,
+        has_prior_state: true,
+    };
+    let mut graph = empty(nodes, meta, Default::default(), Default::default());
+    let (edges, unresolved) = resolve::resolve_state(&graph.nodes, &depends);
+    graph.edges = edges;
+    graph.unresolved = unresolved;
+    graph.index()
+}
+
+fn empty(
+    nodes: Vec<Node>,
+    meta: Meta,
+    variables: std::collections::BTreeMap<String, Value>,
+    provider_expressions: std::collections::BTreeMap<String, serde_json::Map<String, Value>>,
+) -> Graph {
+    Graph {
+        nodes,
+        edges: Vec::new(),
+        unresolved: Vec::new(),
+        meta,
+        variables,
+        provider_expressions,
+        by_address: Default::default(),
+        by_type: Default::default(),
+        out_edges: Vec::new(),
+        in_edges: Vec::new(),
+        unresolved_by_node: Vec::new(),
+    }
+}
+
+fn add_resources(nodes: &mut Vec<Node>, seen: &mut HashSet<String>, root: Module, prior: bool) {
+    for r in into_resources(root) {
+        if r.deposed_key.is_none() && seen.insert(r.address.clone()) {
+            nodes.push(node_from_resource(r, prior));
+        }
+    }
+}
+
+/// Move every resource out of a module tree (no clones of large values).
+fn into_resources(root: Module) -> Vec<Resource> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(m) = stack.pop() {
+        out.extend(m.resources);
+        stack.extend(m.child_modules.into_iter().rev());
+    }
+    out
+}
+
+/// Address parts; a malformed address still yields a node, in the root module.
+fn parts(address: &str, type_: &str, name: &str, data: bool) -> (String, String, String) {
+    match InstanceAddress::parse(address) {
+        Some(a) => (a.module_instance(), a.module_config(), a.resource_key()),
+        None => (
+            String::new(),
+            String::new(),
+            super::address::resource_key(data, type_, name),
+        ),
+    }
+}
+
+fn non_null(v: Value) -> Option<Value> {
+    if v.is_null() {
+        None
+    } else {
+        Some(v)
+    }
+}
+
+fn node_from_change(rc: ResourceChange) -> Node {
+    let data = rc.mode == crate::plan::Mode::Data;
+    let (module, module_config, resource_key) = parts(&rc.address, &rc.type_, &rc.name, data);
+    let c = rc.change;
+    Node {
+        module,
+        module_config,
+        resource_key,
+        mode: rc.mode,
+        index: rc.index.as_ref().and_then(Index::from_json),
+        provider: rc.provider_name,
+        action: Action::from_actions(&c.actions),
+        actions: c.actions,
+        action_reason: rc.action_reason,
+        deposed: rc.deposed,
+        previous_address: rc.previous_address,
+        before: non_null(c.before),
+        after: non_null(c.after),
+        after_unknown: c.after_unknown,
+        before_sensitive: c.before_sensitive,
+        after_sensitive: c.after_sensitive,
+        replace_paths: c.replace_paths,
+        from_prior_state: false,
+        address: rc.address,
+        type_: rc.type_,
+        name: rc.name,
+    }
+}
+
+fn node_from_resource(r: Resource, prior: bool) -> Node {
+    let data = r.mode == crate::plan::Mode::Data;
+    let (module, module_config, resource_key) = parts(&r.address, &r.type_, &r.name, data);
+    Node {
+        module,
+        module_config,
+        resource_key,
+        mode: r.mode,
+        index: r.index.as_ref().and_then(Index::from_json),
+        provider: r.provider_name,
+        action: Action::NoOp,
+        actions: vec!["no-op".to_string()],
+        action_reason: None,
+        deposed: r.deposed_key,
+        previous_address: None,
+        before: None,
+        after: non_null(r.values),
+        after_unknown: Value::Object(Default::default()),
+        before_sensitive: Value::Bool(false),
+        after_sensitive: r.sensitive_values,
+        replace_paths: Vec::new(),
+        from_prior_state: prior,
+        address: r.address,
+        type_: r.type_,
+        name: r.name,
+    }
+}

@@ -1,0 +1,327 @@
+//! Graph: `Plan` → resource instance nodes, edges with provenance, unresolved references.
+//!
+//! An edge `from → to` on `attribute` says "the value of `attribute` of `from` comes from
+//! `to`" (a route → its peering connection → the VPC). Indexes by address and by type are
+//! built once, so every lookup during evaluation is O(1) or O(edges of the node).
+
+pub mod address;
+mod build;
+mod resolve;
+pub mod values;
+
+pub use address::Index;
+
+use crate::plan::Mode;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+pub type NodeId = usize;
+
+/// What the plan does to an instance, folded from Terraform's `actions` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Create,
+    Update,
+    /// `["delete","create"]` or `["create","delete"]`.
+    Replace,
+    Delete,
+    Read,
+    NoOp,
+    Forget,
+}
+
+impl Action {
+    pub fn from_actions(actions: &[String]) -> Action {
+        let has = |a: &str| actions.iter().any(|x| x == a);
+        match actions {
+            _ if has("create") && has("delete") => Action::Replace,
+            _ if has("create") => Action::Create,
+            _ if has("delete") => Action::Delete,
+            _ if has("update") => Action::Update,
+            _ if has("read") => Action::Read,
+            _ if has("forget") => Action::Forget,
+            _ => Action::NoOp,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Read => "read",
+            Action::NoOp => "no-op",
+            Action::Forget => "forget",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "create" => Action::Create,
+            "update" => Action::Update,
+            "replace" => Action::Replace,
+            "delete" => Action::Delete,
+            "read" => Action::Read,
+            "no-op" | "noop" => Action::NoOp,
+            "forget" => Action::Forget,
+            _ => return None,
+        })
+    }
+
+    pub const ALL: [Action; 7] = [
+        Action::Create,
+        Action::Update,
+        Action::Replace,
+        Action::Delete,
+        Action::Read,
+        Action::NoOp,
+        Action::Forget,
+    ];
+}
+
+/// One resource instance (managed or data), including instances being deleted.
+#[derive(Debug)]
+pub struct Node {
+    /// Full instance address exactly as Terraform writes it.
+    pub address: String,
+    /// Module instance (`module.net["a"]`), empty for the root module.
+    pub module: String,
+    /// Module path without instance keys (`module.net`), empty for the root module.
+    pub module_config: String,
+    /// `aws_route.r` / `data.aws_vpc.x`: the resource within its module.
+    pub resource_key: String,
+    pub mode: Mode,
+    pub type_: String,
+    pub name: String,
+    pub index: Option<Index>,
+    pub provider: String,
+    pub action: Action,
+    /// Terraform's raw `actions` list.
+    pub actions: Vec<String>,
+    pub action_reason: Option<String>,
+    pub deposed: Option<String>,
+    pub previous_address: Option<String>,
+    /// Values before the change (`None` for a create).
+    pub before: Option<Value>,
+    /// Values after the change (`None` for a delete). Unknown values are absent.
+    pub after: Option<Value>,
+    /// Same shape as `after`, `true` where the value is known only after apply.
+    pub after_unknown: Value,
+    pub before_sensitive: Value,
+    pub after_sensitive: Value,
+    pub replace_paths: Vec<Vec<Value>>,
+    /// True when the instance appears in the plan only through prior state (a data source read
+    /// during planning, or an existing object outside `resource_changes`).
+    pub from_prior_state: bool,
+}
+
+static NULL: Value = Value::Null;
+
+impl Node {
+    /// The values policies look at: `after`, or `before` for a delete.
+    pub fn values(&self) -> &Value {
+        match (&self.after, &self.before) {
+            (Some(a), _) if self.action != Action::Delete => a,
+            (_, Some(b)) => b,
+            (Some(a), None) => a,
+            (None, None) => &NULL,
+        }
+    }
+
+    /// Sensitivity markers matching [`Node::values`].
+    pub fn sensitive(&self) -> &Value {
+        if self.action == Action::Delete {
+            &self.before_sensitive
+        } else {
+            &self.after_sensitive
+        }
+    }
+
+    /// Unknown markers matching [`Node::values`] (nothing is unknown in a `before`).
+    pub fn unknown(&self) -> &Value {
+        if self.action == Action::Delete {
+            &NULL
+        } else {
+            &self.after_unknown
+        }
+    }
+
+    pub fn is_data(&self) -> bool {
+        self.mode == Mode::Data
+    }
+}
+
+/// How an edge was proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provenance {
+    /// A configuration reference in the same module.
+    Reference,
+    /// Followed through a module input (`var.x` → the parent's module call argument).
+    ModuleInput,
+    /// Followed through a module output (`module.m.out` → the output's expression).
+    ModuleOutput,
+    /// count/for_each instances lined up by `count.index` / `each.key`.
+    Index,
+    /// A known value equal to another node's known `id` or `arn`.
+    Value,
+    /// `depends_on`.
+    DependsOn,
+}
+
+impl Provenance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::Reference => "reference",
+            Provenance::ModuleInput => "module-input",
+            Provenance::ModuleOutput => "module-output",
+            Provenance::Index => "index",
+            Provenance::Value => "value",
+            Provenance::DependsOn => "depends-on",
+        }
+    }
+}
+
+/// "The value of `attribute` of `from` comes from `to`."
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub from: NodeId,
+    pub to: NodeId,
+    /// Attribute path in `from`, e.g. `vpc_peering_connection_id` or `route[0].cidr_block`.
+    pub attribute: String,
+    pub provenance: Provenance,
+    /// The reference could mean several instances and the indexes did not line up.
+    pub ambiguous: bool,
+    /// The references followed, outermost first (`var.vpc_id`, `module.vpc.id`, `aws_vpc.this.id`).
+    pub via: Vec<String>,
+}
+
+/// A reference that could not be followed to a node, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    pub from: NodeId,
+    pub attribute: String,
+    pub reference: String,
+    pub reason: String,
+}
+
+/// Whether the graph came from a plan or from a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Plan,
+    State,
+}
+
+/// Facts about the document the graph was built from.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub kind: SourceKind,
+    pub format_version: String,
+    pub terraform_version: Option<String>,
+    pub errored: bool,
+    pub has_configuration: bool,
+    pub has_prior_state: bool,
+}
+
+/// The resolved planned resource graph.
+#[derive(Debug)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    pub unresolved: Vec<Unresolved>,
+    pub meta: Meta,
+    /// Root variables and their values.
+    pub variables: BTreeMap<String, Value>,
+    /// Provider blocks' constant expressions (for `default_tags`), by provider config key.
+    pub provider_expressions: BTreeMap<String, serde_json::Map<String, Value>>,
+    by_address: HashMap<String, NodeId>,
+    by_type: HashMap<String, Vec<NodeId>>,
+    out_edges: Vec<Vec<usize>>,
+    in_edges: Vec<Vec<usize>>,
+    unresolved_by_node: Vec<Vec<usize>>,
+}
+
+impl Graph {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    /// The node at a full instance address (not a deposed object).
+    pub fn find(&self, address: &str) -> Option<NodeId> {
+        self.by_address.get(address).copied()
+    }
+
+    /// Nodes of one resource type, in plan order.
+    pub fn of_type(&self, type_: &str) -> &[NodeId] {
+        self.by_type.get(type_).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// All resource types present, sorted.
+    pub fn types(&self) -> Vec<&str> {
+        let mut t: Vec<&str> = self.by_type.keys().map(String::as_str).collect();
+        t.sort_unstable();
+        t
+    }
+
+    /// Edges leaving a node (what its values come from).
+    pub fn outgoing(&self, id: NodeId) -> impl Iterator<Item = &Edge> + '_ {
+        self.out_edges[id].iter().map(move |&e| &self.edges[e])
+    }
+
+    /// Edges arriving at a node (who takes values from it).
+    pub fn incoming(&self, id: NodeId) -> impl Iterator<Item = &Edge> + '_ {
+        self.in_edges[id].iter().map(move |&e| &self.edges[e])
+    }
+
+    /// References of a node that could not be followed.
+    pub fn unresolved_of(&self, id: NodeId) -> impl Iterator<Item = &Unresolved> + '_ {
+        self.unresolved_by_node[id]
+            .iter()
+            .map(move |&u| &self.unresolved[u])
+    }
+
+    /// Build the graph of a plan.
+    pub fn from_plan(plan: crate::plan::Plan) -> Graph {
+        build::from_plan(plan)
+    }
+
+    /// Build the graph of a state: nodes only, joined by values and `depends_on`.
+    pub fn from_state(state: crate::plan::StateDoc) -> Graph {
+        build::from_state(state)
+    }
+
+    /// Build from whichever document was read.
+    pub fn from_document(doc: crate::plan::Document) -> Graph {
+        match doc {
+            crate::plan::Document::Plan(p) => Graph::from_plan(*p),
+            crate::plan::Document::State(s) => Graph::from_state(*s),
+        }
+    }
+
+    fn index(mut self) -> Graph {
+        let n = self.nodes.len();
+        self.by_address.clear();
+        self.by_type.clear();
+        for (id, node) in self.nodes.iter().enumerate() {
+            if node.deposed.is_none() {
+                self.by_address.entry(node.address.clone()).or_insert(id);
+            }
+            self.by_type.entry(node.type_.clone()).or_default().push(id);
+        }
+        self.out_edges = vec![Vec::new(); n];
+        self.in_edges = vec![Vec::new(); n];
+        for (i, e) in self.edges.iter().enumerate() {
+            self.out_edges[e.from].push(i);
+            self.in_edges[e.to].push(i);
+        }
+        self.unresolved_by_node = vec![Vec::new(); n];
+        for (i, u) in self.unresolved.iter().enumerate() {
+            self.unresolved_by_node[u.from].push(i);
+        }
+        self
+    }
+}

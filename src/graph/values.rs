@@ -1,0 +1,162 @@
+//! Attribute paths inside resource values, and the unknown / sensitive markers that share
+//! their shape (`after_unknown`, `after_sensitive`: `true` at a path marks it and all below).
+
+use serde_json::Value;
+use std::fmt::Write;
+
+/// One step into a value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Seg {
+    Key(String),
+    Idx(usize),
+}
+
+/// Render a path the way plangate shows attributes: `route[0].cidr_block`.
+pub fn render(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Idx(i) => {
+                let _ = write!(s, "[{i}]");
+            }
+        }
+    }
+    s
+}
+
+/// The value at `path`, if present.
+pub fn get<'a>(mut v: &'a Value, path: &[Seg]) -> Option<&'a Value> {
+    for seg in path {
+        v = match (seg, v) {
+            (Seg::Key(k), Value::Object(m)) => m.get(k)?,
+            (Seg::Idx(i), Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// True when a marker tree (`after_unknown`, `after_sensitive`) marks `path` or one of its
+/// ancestors with `true`.
+pub fn marked(mut markers: &Value, path: &[Seg]) -> bool {
+    if markers == &Value::Bool(true) {
+        return true;
+    }
+    for seg in path {
+        markers = match (seg, markers) {
+            (Seg::Key(k), Value::Object(m)) => match m.get(k) {
+                Some(v) => v,
+                None => return false,
+            },
+            (Seg::Idx(i), Value::Array(a)) => match a.get(*i) {
+                Some(v) => v,
+                None => return false,
+            },
+            _ => return false,
+        };
+        if markers == &Value::Bool(true) {
+            return true;
+        }
+    }
+    false
+}
+
+/// True when the marker tree marks anything at or below `path`.
+pub fn marked_below(markers: &Value, path: &[Seg]) -> bool {
+    if marked(markers, path) {
+        return true;
+    }
+    fn any_true(v: &Value) -> bool {
+        match v {
+            Value::Bool(b) => *b,
+            Value::Array(a) => a.iter().any(any_true),
+            Value::Object(m) => m.values().any(any_true),
+            _ => false,
+        }
+    }
+    let mut v = markers;
+    for seg in path {
+        v = match (seg, v) {
+            (Seg::Key(k), Value::Object(m)) => match m.get(k) {
+                Some(x) => x,
+                None => return false,
+            },
+            (Seg::Idx(i), Value::Array(a)) => match a.get(*i) {
+                Some(x) => x,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    any_true(v)
+}
+
+/// Call `f(path, string)` for every string leaf of `v`.
+pub fn for_each_string<'a>(v: &'a Value, f: &mut dyn FnMut(&[Seg], &'a str)) {
+    fn walk<'a>(v: &'a Value, path: &mut Vec<Seg>, f: &mut dyn FnMut(&[Seg], &'a str)) {
+        match v {
+            Value::String(s) => f(path, s),
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    path.push(Seg::Idx(i));
+                    walk(x, path, f);
+                    path.pop();
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    path.push(Seg::Key(k.clone()));
+                    walk(x, path, f);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(v, &mut Vec::new(), f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn markers_cover_descendants() {
+        let m = json!({"route": [{"cidr_block": true}], "tags": true});
+        let p = |s: &[Seg]| s.to_vec();
+        assert!(marked(
+            &m,
+            &p(&[Seg::Key("tags".into()), Seg::Key("Name".into())])
+        ));
+        assert!(marked(
+            &m,
+            &p(&[
+                Seg::Key("route".into()),
+                Seg::Idx(0),
+                Seg::Key("cidr_block".into())
+            ])
+        ));
+        assert!(!marked(&m, &p(&[Seg::Key("route".into())])));
+        assert!(marked_below(&m, &p(&[Seg::Key("route".into())])));
+        assert!(marked(&json!(true), &[]));
+    }
+
+    #[test]
+    fn render_and_get() {
+        let v = json!({"route": [{"cidr_block": "10.0.0.0/16"}]});
+        let path = vec![
+            Seg::Key("route".into()),
+            Seg::Idx(0),
+            Seg::Key("cidr_block".into()),
+        ];
+        assert_eq!(render(&path), "route[0].cidr_block");
+        assert_eq!(get(&v, &path), Some(&json!("10.0.0.0/16")));
+    }
+}

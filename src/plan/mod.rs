@@ -1,0 +1,226 @@
+//! Read: bytes → [`Document`]. Encodings, format versions, plan versus state, and one clear
+//! error for every input that is not a plan.
+
+mod decode;
+pub mod model;
+
+pub use model::*;
+
+use crate::error::{Error, Result};
+use decode::Sniffed;
+
+/// What a `terraform show -json` file turned out to hold.
+#[derive(Debug)]
+pub enum Document {
+    Plan(Box<Plan>),
+    State(Box<StateDoc>),
+}
+
+/// The format majors plangate understands (0.x from Terraform 0.12–0.15, 1.x since 1.0).
+const KNOWN_MAJORS: [u64; 2] = [0, 1];
+
+const SHOW_JSON_FIX: &str =
+    "run `terraform show -json plan.out > plan.json` (or `tofu show -json`) on the saved plan and pass that file";
+
+/// Read a file (`-` is standard input) and parse it.
+pub fn read(path: &str) -> Result<Document> {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| Error::io(path, e))?
+    };
+    parse(display_name(path), &bytes)
+}
+
+/// The name used for a path in messages and reports.
+pub fn display_name(path: &str) -> &str {
+    if path == "-" {
+        "<stdin>"
+    } else {
+        path
+    }
+}
+
+/// Parse the bytes of a `terraform show -json` file named `file` (for messages).
+pub fn parse(file: &str, bytes: &[u8]) -> Result<Document> {
+    let text = match decode::sniff(bytes) {
+        Sniffed::Text(t) => t,
+        Sniffed::Empty => {
+            return Err(Error::input(
+                file,
+                format!("the file is empty; {SHOW_JSON_FIX} (an empty file usually means the command that wrote it failed)"),
+            ))
+        }
+        Sniffed::Zip => {
+            return Err(Error::input(
+                file,
+                format!("this is a binary plan file (a zip archive written by `terraform plan -out`), not JSON; {SHOW_JSON_FIX}"),
+            ))
+        }
+        Sniffed::Binary => {
+            return Err(Error::input(
+                file,
+                format!("this is a binary file, not JSON text; {SHOW_JSON_FIX}"),
+            ))
+        }
+        Sniffed::BadUtf16 => {
+            return Err(Error::input(
+                file,
+                "the file starts with a UTF-16 byte order mark but is not valid UTF-16; write it again as UTF-8 (in PowerShell: `terraform show -json plan.out | Out-File -Encoding utf8 plan.json`)",
+            ))
+        }
+    };
+    let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'{') && first != Some(b'[') {
+        if decode::looks_like_human_plan(&text) {
+            return Err(Error::input(
+                file,
+                format!("this is the human-readable output of `terraform plan`, not JSON; save the plan with `terraform plan -out plan.out`, then {SHOW_JSON_FIX}"),
+            ));
+        }
+        return Err(Error::input(
+            file,
+            format!("this is not JSON (it does not start with `{{`); {SHOW_JSON_FIX}"),
+        ));
+    }
+    // One typed parse; the document kind is decided from the keys that parse saw.
+    let plan: Plan = serde_json::from_slice(&text).map_err(|e| json_error(file, &e))?;
+    classify(file, plan)
+}
+
+fn classify(file: &str, mut plan: Plan) -> Result<Document> {
+    if plan.format_version.is_empty() {
+        if plan.raw_state_version.is_some() && plan.lineage.is_some() {
+            return Err(Error::input(
+                file,
+                "this is a raw Terraform state file (terraform.tfstate), not a plan; run `terraform plan -out plan.out`, then `terraform show -json plan.out > plan.json`, and pass plan.json",
+            ));
+        }
+        return Err(Error::input(
+            file,
+            format!("this JSON has no `format_version`, so it is not the output of `terraform show -json`; {SHOW_JSON_FIX}"),
+        ));
+    }
+    check_version(file, &plan.format_version)?;
+    let is_plan = plan.planned_values.is_some()
+        || !plan.resource_changes.is_empty()
+        || plan.configuration.is_some()
+        || plan.prior_state.is_some();
+    if is_plan {
+        return Ok(Document::Plan(Box::new(plan)));
+    }
+    // `terraform show -json` on a state prints `values` (or only the versions when empty).
+    if plan.values.is_some() || plan.terraform_version.is_some() {
+        return Ok(Document::State(Box::new(StateDoc {
+            format_version: std::mem::take(&mut plan.format_version),
+            terraform_version: plan.terraform_version.take(),
+            values: plan.values.take(),
+            checks: std::mem::take(&mut plan.checks),
+        })));
+    }
+    Err(Error::input(
+        file,
+        format!("this JSON has a `format_version` but none of the sections of a plan (`planned_values`, `resource_changes`, `configuration`); {SHOW_JSON_FIX}"),
+    ))
+}
+
+fn check_version(file: &str, version: &str) -> Result<()> {
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u64>().ok());
+    match major {
+        Some(m) if KNOWN_MAJORS.contains(&m) => Ok(()),
+        Some(_) => Err(Error::input(
+            file,
+            format!("format_version {version:?} is a JSON format major version plangate does not know (it reads 0.x and 1.x); upgrade plangate, or produce the JSON with a Terraform or OpenTofu release that writes format 1.x"),
+        )),
+        None => Err(Error::input(
+            file,
+            format!("format_version {version:?} is not a version number; {SHOW_JSON_FIX}"),
+        )),
+    }
+}
+
+fn json_error(file: &str, e: &serde_json::Error) -> Error {
+    use serde_json::error::Category;
+    let (line, col) = (e.line(), e.column());
+    let message = match e.classify() {
+        Category::Eof => format!(
+            "the JSON is cut short at line {line}, column {col} (the file is truncated); write it again with `terraform show -json plan.out > plan.json` and check that the command finished"
+        ),
+        Category::Syntax => format!(
+            "invalid JSON at line {line}, column {col}: {}; {SHOW_JSON_FIX}",
+            strip_position(e)
+        ),
+        Category::Data => format!(
+            "unexpected JSON at line {line}, column {col}: {}; this does not have the shape of `terraform show -json` output ({SHOW_JSON_FIX})",
+            strip_position(e)
+        ),
+        Category::Io => format!("could not be read: {e}"),
+    };
+    Error::input(file, message)
+}
+
+/// serde_json appends " at line L column C"; plangate states the position itself.
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(bytes: &[u8]) -> String {
+        match parse("p.json", bytes) {
+            Err(e) => e.to_string(),
+            Ok(d) => panic!("parsed: {d:?}"),
+        }
+    }
+
+    #[test]
+    fn minimal_plan_parses() {
+        let d = parse(
+            "p.json",
+            br#"{"format_version":"1.2","planned_values":{"root_module":{}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(d, Document::Plan(_)));
+    }
+
+    #[test]
+    fn state_is_recognised() {
+        let d = parse(
+            "s.json",
+            br#"{"format_version":"1.0","terraform_version":"1.9.0","values":{"root_module":{}}}"#,
+        )
+        .unwrap();
+        assert!(matches!(d, Document::State(_)));
+    }
+
+    #[test]
+    fn future_major_is_refused() {
+        assert!(err(br#"{"format_version":"2.0","planned_values":{}}"#).contains("does not know"));
+    }
+
+    #[test]
+    fn truncated_json_names_position() {
+        let e = err(b"{\"format_version\": \"1.2\",\n \"planned_values\": {");
+        assert!(e.contains("cut short at line 2"), "{e}");
+    }
+
+    #[test]
+    fn raw_state_file_is_named() {
+        assert!(
+            err(br#"{"version":4,"lineage":"x","serial":1,"resources":[]}"#)
+                .contains("raw Terraform state")
+        );
+    }
+}

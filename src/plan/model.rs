@@ -1,0 +1,241 @@
+//! Serde model of `terraform show -json` output for a saved plan (and for a state).
+//!
+//! Unknown keys are ignored on purpose: Terraform and OpenTofu add keys between releases
+//! (`applyable` then `applicable`, `condition_results`, `action_invocations`, `provider_schemas`)
+//! and a gate must keep working on newer plans. Every section is optional because real plans
+//! omit empty sections (a refresh-only plan has no `resource_changes`, Terraform's own golden
+//! files strip `terraform_version`).
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The whole plan document.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Plan {
+    pub format_version: String,
+    pub terraform_version: Option<String>,
+    pub variables: BTreeMap<String, Variable>,
+    pub planned_values: Option<StateValues>,
+    pub resource_changes: Vec<ResourceChange>,
+    pub resource_drift: Vec<ResourceChange>,
+    pub output_changes: BTreeMap<String, Change>,
+    pub prior_state: Option<StateDoc>,
+    pub configuration: Option<Configuration>,
+    pub relevant_attributes: Vec<RelevantAttribute>,
+    pub checks: Vec<Value>,
+    pub errored: bool,
+    pub complete: Option<bool>,
+    pub applyable: Option<bool>,
+    pub applicable: Option<bool>,
+    pub timestamp: Option<String>,
+    /// Only in a state (`terraform show -json` without a plan): tells a state from a plan.
+    pub values: Option<StateValues>,
+    /// Only in a raw `terraform.tfstate`, never in `show -json` output.
+    #[serde(rename = "version")]
+    pub raw_state_version: Option<serde::de::IgnoredAny>,
+    /// Only in a raw `terraform.tfstate`.
+    pub lineage: Option<serde::de::IgnoredAny>,
+}
+
+/// A root variable as the plan records it.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Variable {
+    pub value: Value,
+}
+
+/// `terraform show -json` of a state, and the `prior_state` of a plan.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct StateDoc {
+    pub format_version: String,
+    pub terraform_version: Option<String>,
+    pub values: Option<StateValues>,
+    pub checks: Vec<Value>,
+}
+
+/// `planned_values` / `values`: outputs and the module tree.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct StateValues {
+    pub outputs: BTreeMap<String, Value>,
+    pub root_module: Module,
+}
+
+/// One module instance in `planned_values` or a state, with its resources.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Module {
+    pub address: Option<String>,
+    pub resources: Vec<Resource>,
+    pub child_modules: Vec<Module>,
+}
+
+impl Module {
+    /// Every resource of this module and of its descendants, depth first.
+    pub fn walk(&self) -> Vec<&Resource> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(m) = stack.pop() {
+            out.extend(m.resources.iter());
+            stack.extend(m.child_modules.iter().rev());
+        }
+        out
+    }
+}
+
+/// `managed` (resource) or `data` (data source).
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Managed,
+    Data,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Managed => "managed",
+            Mode::Data => "data",
+        }
+    }
+}
+
+/// A resource instance in `planned_values` or a state.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Resource {
+    pub address: String,
+    pub mode: Mode,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub name: String,
+    pub index: Option<Value>,
+    pub provider_name: String,
+    pub values: Value,
+    pub sensitive_values: Value,
+    pub depends_on: Vec<String>,
+    pub deposed_key: Option<String>,
+}
+
+/// One entry of `resource_changes` or `resource_drift`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ResourceChange {
+    pub address: String,
+    pub previous_address: Option<String>,
+    pub module_address: Option<String>,
+    pub mode: Mode,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub name: String,
+    pub index: Option<Value>,
+    pub provider_name: String,
+    pub deposed: Option<String>,
+    pub change: Change,
+    pub action_reason: Option<String>,
+}
+
+/// The `change` object: actions and before/after with their markers.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Change {
+    pub actions: Vec<String>,
+    pub before: Value,
+    pub after: Value,
+    pub after_unknown: Value,
+    pub before_sensitive: Value,
+    pub after_sensitive: Value,
+    pub replace_paths: Vec<Vec<Value>>,
+    pub importing: Option<Value>,
+    pub generated_config: Option<String>,
+}
+
+/// `relevant_attributes[]`: which attributes of which resource fed the plan's decisions.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct RelevantAttribute {
+    pub resource: String,
+    pub attribute: Vec<Value>,
+}
+
+/// The `configuration` section: what the .tf files say, before evaluation.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct Configuration {
+    pub provider_config: BTreeMap<String, ProviderConfig>,
+    pub root_module: ConfigModule,
+}
+
+/// A provider block.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub full_name: Option<String>,
+    pub alias: Option<String>,
+    pub module_address: Option<String>,
+    pub expressions: BTreeMap<String, Value>,
+}
+
+/// A module's configuration (the root, or the `module` of a call).
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigModule {
+    pub outputs: BTreeMap<String, ConfigOutput>,
+    pub resources: Vec<ConfigResource>,
+    pub module_calls: BTreeMap<String, ModuleCall>,
+    pub variables: BTreeMap<String, ConfigVariable>,
+}
+
+/// An `output` block.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigOutput {
+    pub expression: Value,
+    pub sensitive: bool,
+    pub depends_on: Vec<String>,
+}
+
+/// A `variable` block.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigVariable {
+    pub default: Option<Value>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+}
+
+/// A `resource` or `data` block. `expressions` stays a raw value: it is a map of attribute
+/// name to an expression (`constant_value` / `references`), a nested block (array of such
+/// maps) or a nested object, and only the graph builder needs to tell them apart.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfigResource {
+    pub address: String,
+    pub mode: Mode,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub name: String,
+    pub provider_config_key: String,
+    pub expressions: serde_json::Map<String, Value>,
+    pub count_expression: Option<Value>,
+    pub for_each_expression: Option<Value>,
+    pub depends_on: Vec<String>,
+}
+
+/// A `module` block.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ModuleCall {
+    pub source: String,
+    pub expressions: serde_json::Map<String, Value>,
+    pub count_expression: Option<Value>,
+    pub for_each_expression: Option<Value>,
+    pub module: ConfigModule,
+    pub depends_on: Vec<String>,
+    pub version_constraint: Option<String>,
+}

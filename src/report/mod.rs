@@ -1,0 +1,220 @@
+//! Report: the one value every output format renders. Evaluation builds it; renderers (one
+//! file per format) only read it. Findings are data: a violated policy is a finding, never an
+//! error.
+
+pub mod graph;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Version of the JSON report contract (`docs/json-report.md`).
+pub const SCHEMA_VERSION: &str = "1";
+
+/// Severity of a policy, most severe first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// True when `self` is at least as severe as `threshold`.
+    pub fn at_least(self, threshold: Severity) -> bool {
+        self <= threshold
+    }
+}
+
+/// The outcome of one (policy, resource) evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Fail,
+    Unknown,
+    Waived,
+    Pass,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+            Status::Waived => "waived",
+            Status::Pass => "pass",
+        }
+    }
+}
+
+/// A value a finding rests on, at a path of the resource. `value` is `None` when the value is
+/// unknown until apply or redacted because Terraform marks it sensitive.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// JSONPath (or attribute path) of the value, in the resource named by `resource`.
+    pub path: String,
+    /// The resource the value belongs to (the finding's own, or a related one).
+    pub resource: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+}
+
+/// The waiver that turned a fail into `waived`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaiverRef {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub expires: String,
+}
+
+/// One (policy, resource) result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Policy id, `<pack>.<name>`.
+    pub rule: String,
+    pub severity: Severity,
+    pub status: Status,
+    /// Full instance address.
+    pub resource: String,
+    /// The plan file the resource is in.
+    pub plan: String,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+    /// Addresses of related resources (the route tables lacking a route, the dependants).
+    pub related: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverRef>,
+}
+
+/// Where the environment name came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Environment {
+    /// The environment after aliases (`test`, `prod`, `default`, …).
+    pub name: String,
+    /// The name as found, before aliases (`pr-123`).
+    pub raw: String,
+    /// `--env`, `variable environment`, `tag Environment on aws_vpc.main`, `default`.
+    pub source: String,
+}
+
+/// One plan that was checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanInfo {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terraform_version: Option<String>,
+    pub format_version: String,
+    pub environment: Environment,
+    /// Things that limited the analysis (no configuration section, unresolved references).
+    pub notes: Vec<String>,
+}
+
+/// A policy that ran, for formats that list rules (SARIF, the table's legend).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs: Option<String>,
+}
+
+/// Counts shown by every format.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub rules: usize,
+    pub resources: usize,
+    pub failed: usize,
+    pub failed_by_severity: std::collections::BTreeMap<String, usize>,
+    pub unknown: usize,
+    pub waived: usize,
+    pub passed: usize,
+}
+
+/// Everything one run found, over one or more plans.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema_version: &'static str,
+    pub plans: Vec<PlanInfo>,
+    pub rules: Vec<RuleInfo>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Build a report, computing the summary from the findings.
+    pub fn new(plans: Vec<PlanInfo>, rules: Vec<RuleInfo>, mut findings: Vec<Finding>) -> Report {
+        findings.sort_by(|a, b| {
+            (a.status, a.severity, &a.rule, &a.plan, &a.resource).cmp(&(
+                b.status,
+                b.severity,
+                &b.rule,
+                &b.plan,
+                &b.resource,
+            ))
+        });
+        let mut summary = Summary {
+            rules: rules.len(),
+            ..Summary::default()
+        };
+        let mut resources = std::collections::HashSet::new();
+        for f in &findings {
+            resources.insert((&f.plan, &f.resource));
+            match f.status {
+                Status::Fail => {
+                    summary.failed += 1;
+                    *summary
+                        .failed_by_severity
+                        .entry(f.severity.as_str().to_string())
+                        .or_default() += 1;
+                }
+                Status::Unknown => summary.unknown += 1,
+                Status::Waived => summary.waived += 1,
+                Status::Pass => summary.passed += 1,
+            }
+        }
+        summary.resources = resources.len();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            plans,
+            rules,
+            findings,
+            summary,
+        }
+    }
+}
