@@ -3,6 +3,7 @@
 //! resources of a refresh-only plan).
 
 use super::address::{Index, InstanceAddress};
+use super::lazy::LazyValue;
 use super::{resolve, Action, Graph, Meta, Node, SourceKind};
 use crate::plan::{Module, Plan, Resource, ResourceChange, StateDoc};
 use serde_json::Value;
@@ -127,14 +128,6 @@ fn parts(address: &str, type_: &str, name: &str, data: bool) -> (String, String,
     }
 }
 
-fn non_null(v: Value) -> Option<Value> {
-    if v.is_null() {
-        None
-    } else {
-        Some(v)
-    }
-}
-
 fn node_from_change(rc: ResourceChange) -> Node {
     let data = rc.mode == crate::plan::Mode::Data;
     let (module, module_config, resource_key) = parts(&rc.address, &rc.type_, &rc.name, data);
@@ -151,8 +144,8 @@ fn node_from_change(rc: ResourceChange) -> Node {
         action_reason: rc.action_reason,
         deposed: rc.deposed,
         previous_address: rc.previous_address,
-        before: non_null(c.before),
-        after: non_null(c.after),
+        before: LazyValue::new(c.before),
+        after: LazyValue::new(c.after),
         after_unknown: c.after_unknown,
         before_sensitive: c.before_sensitive,
         after_sensitive: c.after_sensitive,
@@ -179,8 +172,8 @@ fn node_from_resource(r: Resource, prior: bool) -> Node {
         action_reason: None,
         deposed: r.deposed_key,
         previous_address: None,
-        before: None,
-        after: non_null(r.values),
+        before: LazyValue::default(),
+        after: LazyValue::new(r.values),
         after_unknown: Value::Object(Default::default()),
         before_sensitive: Value::Bool(false),
         after_sensitive: r.sensitive_values,

@@ -6,6 +6,7 @@
 
 pub mod address;
 mod build;
+pub mod lazy;
 mod resolve;
 pub mod values;
 
@@ -104,10 +105,11 @@ pub struct Node {
     pub action_reason: Option<String>,
     pub deposed: Option<String>,
     pub previous_address: Option<String>,
-    /// Values before the change (`None` for a create).
-    pub before: Option<Value>,
-    /// Values after the change (`None` for a delete). Unknown values are absent.
-    pub after: Option<Value>,
+    /// Values before the change (null for a create); parsed on first use.
+    pub before: lazy::LazyValue,
+    /// Values after the change (null for a delete; unknown values are absent); parsed on
+    /// first use.
+    pub after: lazy::LazyValue,
     /// Same shape as `after`, `true` where the value is known only after apply.
     pub after_unknown: Value,
     pub before_sensitive: Value,
@@ -123,12 +125,26 @@ static NULL: Value = Value::Null;
 impl Node {
     /// The values policies look at: `after`, or `before` for a delete.
     pub fn values(&self) -> &Value {
-        match (&self.after, &self.before) {
-            (Some(a), _) if self.action != Action::Delete => a,
-            (_, Some(b)) => b,
-            (Some(a), None) => a,
-            (None, None) => &NULL,
+        self.values_lazy().get()
+    }
+
+    /// [`Node::values`] before parsing, for scans that need no `Value` tree.
+    pub fn values_lazy(&self) -> &lazy::LazyValue {
+        if self.action == Action::Delete || self.after.is_null() {
+            &self.before
+        } else {
+            &self.after
         }
+    }
+
+    /// Values before the change, if any.
+    pub fn before(&self) -> Option<&Value> {
+        (!self.before.is_null()).then(|| self.before.get())
+    }
+
+    /// Values after the change, if any.
+    pub fn after(&self) -> Option<&Value> {
+        (!self.after.is_null()).then(|| self.after.get())
     }
 
     /// Sensitivity markers matching [`Node::values`].
@@ -325,3 +341,6 @@ impl Graph {
         self
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,7 @@ use super::address::{
     module_config_string, module_instance_string, Index, IndexRef, InstanceAddress, ModuleStep,
     Reference,
 };
-use super::values::{for_each_string, render, Seg};
+use super::values::{render, Seg};
 use super::{Edge, Node, NodeId, Provenance, Unresolved};
 use crate::plan::{ConfigModule, ConfigResource, Configuration};
 use serde_json::Value;
@@ -478,9 +478,16 @@ impl<'a> Ctx<'a> {
                         let expr = &call.module.outputs[*o].expression;
                         let mut leaves = Vec::new();
                         expression_leaves(expr, &mut Vec::new(), &mut leaves);
+                        // Name the output taken, and say when it was chosen by name only.
+                        let step = match (&output, guessed && outputs.len() == 1) {
+                            (Some(_), _) => None,
+                            (None, true) => Some(format!("output {o} (named like the attribute)")),
+                            (None, false) => Some(format!("output {o}")),
+                        };
                         for (_, refs) in leaves {
                             for cr in significant(&refs) {
                                 let mut v = choice.via.clone();
+                                v.extend(step.clone());
                                 v.push(cr.clone());
                                 let before = found.targets.len();
                                 self.follow(cr, child, &Hint::None, leaf, v, depth + 1, found);
@@ -679,14 +686,15 @@ fn expression_leaves(v: &Value, path: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg>, Ve
 const NOT_LINKS: [&str; 3] = ["tags", "tags_all", "id"];
 
 /// Join known string values to other nodes' known `id` / `arn` (prior state, literals).
+/// Values are scanned as text, without building `Value` trees.
 fn value_joins(nodes: &[Node], out: &mut Out) {
-    let mut ids: HashMap<&str, Vec<NodeId>> = HashMap::new();
+    let mut ids: HashMap<String, Vec<NodeId>> = HashMap::new();
     for (id, n) in nodes.iter().enumerate() {
-        let v = n.values();
+        let v = n.values_lazy();
         for key in ["id", "arn"] {
-            if let Some(Value::String(s)) = v.get(key) {
+            if let Some(s) = v.top_string(key) {
                 if s.len() >= 6 {
-                    ids.entry(s.as_str()).or_default().push(id);
+                    ids.entry(s).or_default().push(id);
                 }
             }
         }
@@ -694,13 +702,20 @@ fn value_joins(nodes: &[Node], out: &mut Out) {
     if ids.is_empty() {
         return;
     }
-    let linked: HashSet<(NodeId, NodeId)> = out.edges.iter().map(|e| (e.from, e.to)).collect();
+    // A pair already linked by a reference needs no value edge; `depends_on` says nothing
+    // about attributes, so it does not count.
+    let linked: HashSet<(NodeId, NodeId)> = out
+        .edges
+        .iter()
+        .filter(|e| e.provenance != Provenance::DependsOn)
+        .map(|e| (e.from, e.to))
+        .collect();
     for (from, n) in nodes.iter().enumerate() {
         if n.deposed.is_some() {
             continue;
         }
         let mut found: Vec<(String, NodeId, String)> = Vec::new();
-        for_each_string(n.values(), &mut |path, s| {
+        n.values_lazy().scan_strings(&mut |path, s| {
             if path.is_empty()
                 || matches!(&path[0], Seg::Key(k) if NOT_LINKS.contains(&k.as_str()) || k == "arn")
             {

@@ -30,7 +30,17 @@ pub fn read(path: &str) -> Result<Document> {
             .map_err(|e| Error::io("<stdin>", e))?;
         buf
     } else {
-        std::fs::read(path).map_err(|e| Error::io(path, e))?
+        std::fs::read(path).map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                _ => e.to_string(),
+            };
+            Error::input(
+                path,
+                format!("cannot read the plan: {why}; check the path (the JSON comes from `terraform show -json plan.out > plan.json`)"),
+            )
+        })?
     };
     parse(display_name(path), &bytes)
 }
@@ -74,7 +84,13 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document> {
         }
     };
     let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    if first != Some(b'{') && first != Some(b'[') {
+    if first == Some(b'[') {
+        return Err(Error::input(
+            file,
+            format!("the top level of this JSON is an array, but `terraform show -json` prints an object; {SHOW_JSON_FIX}"),
+        ));
+    }
+    if first != Some(b'{') {
         if decode::looks_like_human_plan(&text) {
             return Err(Error::input(
                 file,
@@ -86,8 +102,9 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document> {
             format!("this is not JSON (it does not start with `{{`); {SHOW_JSON_FIX}"),
         ));
     }
+    check_depth(file, &text)?;
     // One typed parse; the document kind is decided from the keys that parse saw.
-    let plan: Plan = serde_json::from_slice(&text).map_err(|e| json_error(file, &e))?;
+    let plan: Plan = serde_json::from_slice(&text).map_err(|e| json_error(file, &text, &e))?;
     classify(file, plan)
 }
 
@@ -145,9 +162,65 @@ fn check_version(file: &str, version: &str) -> Result<()> {
     }
 }
 
-fn json_error(file: &str, e: &serde_json::Error) -> Error {
+/// Deepest nesting accepted; serde_json's own limit for parsed values, which raw values
+/// (kept unparsed until a policy needs them) would otherwise only meet later.
+const MAX_DEPTH: usize = 128;
+
+/// Refuse JSON nested deeper than [`MAX_DEPTH`] up front, so that no value fails to parse
+/// later in the run. One pass over the bytes, outside strings.
+fn check_depth(file: &str, text: &[u8]) -> Result<()> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in text.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let (line, col) = position(text, i);
+                    return Err(Error::input(
+                        file,
+                        format!("the JSON nests more than {MAX_DEPTH} levels deep at line {line}, column {col}; Terraform never writes such a plan, so this file is not `terraform show -json` output ({SHOW_JSON_FIX})"),
+                    ));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// 1-based line and column of a byte offset.
+fn position(text: &[u8], offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    (line, col)
+}
+
+fn json_error(file: &str, text: &[u8], e: &serde_json::Error) -> Error {
     use serde_json::error::Category;
     let (line, col) = (e.line(), e.column());
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return Error::input(
+            file,
+            format!("the JSON nests more than 128 levels deep at line {line}, column {col}; Terraform never writes such a plan, so this file is not `terraform show -json` output ({SHOW_JSON_FIX})"),
+        );
+    }
     let message = match e.classify() {
         Category::Eof => format!(
             "the JSON is cut short at line {line}, column {col} (the file is truncated); write it again with `terraform show -json plan.out > plan.json` and check that the command finished"
@@ -157,12 +230,23 @@ fn json_error(file: &str, e: &serde_json::Error) -> Error {
             strip_position(e)
         ),
         Category::Data => format!(
-            "unexpected JSON at line {line}, column {col}: {}; this does not have the shape of `terraform show -json` output ({SHOW_JSON_FIX})",
+            "unexpected JSON at line {line}, column {col}{}: {}; this does not have the shape of `terraform show -json` output ({SHOW_JSON_FIX})",
+            json_path_of_error(text),
             strip_position(e)
         ),
         Category::Io => format!("could not be read: {e}"),
     };
     Error::input(file, message)
+}
+
+/// Where in the document a shape error is (` (at resource_changes[3].change)`). Parsed again
+/// with path tracking only on this error path, so the normal parse pays nothing for it.
+fn json_path_of_error(text: &[u8]) -> String {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    match serde_path_to_error::deserialize::<_, Plan>(&mut de) {
+        Err(e) if e.path().to_string() != "." => format!(" (at `{}`)", e.path()),
+        _ => String::new(),
+    }
 }
 
 /// serde_json appends " at line L column C"; plangate states the position itself.

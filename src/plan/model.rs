@@ -7,6 +7,7 @@
 //! files strip `terraform_version`).
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -115,7 +116,8 @@ pub struct Resource {
     pub name: String,
     pub index: Option<Value>,
     pub provider_name: String,
-    pub values: Value,
+    /// Kept as raw JSON text: parsed only when a policy looks at this instance.
+    pub values: Option<Box<RawValue>>,
     pub sensitive_values: Value,
     pub depends_on: Vec<String>,
     pub deposed_key: Option<String>,
@@ -144,8 +146,9 @@ pub struct ResourceChange {
 #[serde(default)]
 pub struct Change {
     pub actions: Vec<String>,
-    pub before: Value,
-    pub after: Value,
+    /// Raw JSON text (`None` for JSON `null`): parsed only when a policy looks at it.
+    pub before: Option<Box<RawValue>>,
+    pub after: Option<Box<RawValue>>,
     pub after_unknown: Value,
     pub before_sensitive: Value,
     pub after_sensitive: Value,

@@ -2,7 +2,10 @@
 //! file per format) only read it. Findings are data: a violated policy is a finding, never an
 //! error.
 
+pub mod extras;
 pub mod graph;
+pub mod json;
+pub mod table;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -174,6 +177,9 @@ pub struct Report {
     pub rules: Vec<RuleInfo>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// Cost estimate, prerequisites inventory, network diagrams (when their packs ran).
+    #[serde(flatten)]
+    pub extras: extras::Extras,
 }
 
 impl Report {
@@ -215,6 +221,86 @@ impl Report {
             rules,
             findings,
             summary,
+            extras: extras::Extras::default(),
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A hand-made report for the renderers' unit tests.
+    pub fn sample() -> Report {
+        let env = Environment {
+            name: "test".into(),
+            raw: "test".into(),
+            source: "variable environment".into(),
+        };
+        let finding = |rule: &str, status, resource: &str, evidence| Finding {
+            rule: rule.into(),
+            severity: Severity::High,
+            status,
+            resource: resource.into(),
+            plan: "plan.json".into(),
+            message: format!("{resource}: {rule}"),
+            evidence,
+            related: vec!["aws_db_subnet_group.main".into()],
+            remediation: Some("use db.t4g.micro".into()),
+            waiver: None,
+        };
+        Report::new(
+            vec![PlanInfo {
+                file: "plan.json".into(),
+                terraform_version: Some("1.9.5".into()),
+                format_version: "1.2".into(),
+                environment: env,
+                notes: vec![],
+            }],
+            vec![
+                RuleInfo {
+                    id: "cost.oversized-database-class".into(),
+                    title: "Database class too large".into(),
+                    severity: Severity::High,
+                    remediation: None,
+                    docs: None,
+                },
+                RuleInfo {
+                    id: "s3.passing-rule".into(),
+                    title: "Passing".into(),
+                    severity: Severity::High,
+                    remediation: None,
+                    docs: None,
+                },
+            ],
+            vec![
+                finding(
+                    "cost.oversized-database-class",
+                    Status::Fail,
+                    "aws_db_instance.main",
+                    vec![Evidence {
+                        path: "$.instance_class".into(),
+                        resource: "aws_db_instance.main".into(),
+                        value: Some(json!("db.r6g.large")),
+                        unknown: false,
+                        redacted: false,
+                    }],
+                ),
+                finding(
+                    "cost.oversized-database-class",
+                    Status::Unknown,
+                    "aws_db_instance.replica",
+                    vec![Evidence {
+                        path: "$.password".into(),
+                        resource: "aws_db_instance.replica".into(),
+                        value: None,
+                        unknown: false,
+                        redacted: true,
+                    }],
+                ),
+                finding("s3.passing-rule", Status::Pass, "aws_s3_bucket.a", vec![]),
+            ],
+        )
     }
 }

@@ -1,0 +1,202 @@
+//! Resolver unit tests on small inline plans: each reference form, and each reason a
+//! reference is left unresolved.
+
+use super::*;
+use crate::plan::{parse, Document};
+use serde_json::{json, Value};
+
+fn graph(plan: Value) -> Graph {
+    match parse("t.json", plan.to_string().as_bytes()).unwrap() {
+        Document::Plan(p) => Graph::from_plan(*p),
+        Document::State(_) => panic!("state"),
+    }
+}
+
+fn rc(address: &str, type_: &str, name: &str, index: Option<Value>, after: Value) -> Value {
+    let mut v = json!({
+        "address": address, "mode": "managed", "type": type_, "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["create"], "before": null, "after": after,
+                   "after_unknown": {"id": true}, "before_sensitive": false, "after_sensitive": {}}
+    });
+    if let Some(i) = index {
+        v["index"] = i;
+    }
+    v
+}
+
+fn edges(g: &Graph) -> Vec<String> {
+    let mut v: Vec<String> = g
+        .edges
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} -> {} {}{}",
+                g.node(e.from).address,
+                e.attribute,
+                g.node(e.to).address,
+                e.provenance.as_str(),
+                if e.ambiguous { " ambiguous" } else { "" }
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn unresolved(g: &Graph) -> Vec<String> {
+    g.unresolved
+        .iter()
+        .map(|u| {
+            format!(
+                "{} {} {}: {}",
+                g.node(u.from).address,
+                u.attribute,
+                u.reference,
+                u.reason
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn count_index_lines_up_and_object_only_refs_of_old_plans_resolve() {
+    let g = graph(json!({
+        "format_version": "0.1",
+        "resource_changes": [
+            rc("aws_subnet.a[0]", "aws_subnet", "a", Some(json!(0)), json!({})),
+            rc("aws_subnet.a[1]", "aws_subnet", "a", Some(json!(1)), json!({})),
+            rc("aws_route_table_association.a[0]", "aws_route_table_association", "a", Some(json!(0)), json!({})),
+            rc("aws_route_table_association.a[1]", "aws_route_table_association", "a", Some(json!(1)), json!({})),
+            rc("aws_flow_log.all", "aws_flow_log", "all", None, json!({}))
+        ],
+        "configuration": {"root_module": {"resources": [
+            {"address": "aws_subnet.a", "mode": "managed", "type": "aws_subnet", "name": "a",
+             "count_expression": {"constant_value": 2}, "expressions": {}},
+            {"address": "aws_route_table_association.a", "mode": "managed",
+             "type": "aws_route_table_association", "name": "a",
+             "count_expression": {"constant_value": 2},
+             "expressions": {"subnet_id": {"references": ["aws_subnet.a", "count.index"]}}},
+            {"address": "aws_flow_log.all", "mode": "managed", "type": "aws_flow_log", "name": "all",
+             "expressions": {"subnet_ids": {"references": ["aws_subnet.a"]}},
+             "depends_on": ["aws_route_table_association.a[0]"]}
+        ]}}
+    }));
+    assert_eq!(
+        edges(&g),
+        vec![
+            "aws_flow_log.all depends_on -> aws_route_table_association.a[0] depends-on",
+            "aws_flow_log.all subnet_ids -> aws_subnet.a[0] reference ambiguous",
+            "aws_flow_log.all subnet_ids -> aws_subnet.a[1] reference ambiguous",
+            "aws_route_table_association.a[0] subnet_id -> aws_subnet.a[0] index",
+            "aws_route_table_association.a[1] subnet_id -> aws_subnet.a[1] index",
+        ]
+    );
+}
+
+#[test]
+fn module_inputs_are_followed_two_levels_up() {
+    let g = graph(json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            rc("aws_vpc.main", "aws_vpc", "main", None, json!({"cidr_block": "10.0.0.0/16"})),
+            rc("module.net.module.rt.aws_route_table.this", "aws_route_table", "this", None, json!({}))
+        ],
+        "configuration": {"root_module": {
+            "resources": [{"address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main", "expressions": {}}],
+            "module_calls": {"net": {"source": "./net",
+                "expressions": {"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}},
+                "module": {"module_calls": {"rt": {"source": "./rt",
+                    "expressions": {"vpc": {"references": ["var.vpc_id"]}},
+                    "module": {"resources": [{"address": "aws_route_table.this", "mode": "managed",
+                        "type": "aws_route_table", "name": "this",
+                        "expressions": {"vpc_id": {"references": ["var.vpc"]}}}]}}}}}}
+        }}
+    }));
+    assert_eq!(
+        edges(&g),
+        vec!["module.net.module.rt.aws_route_table.this vpc_id -> aws_vpc.main module-input"]
+    );
+    assert_eq!(
+        g.edges[0].via,
+        vec!["var.vpc", "var.vpc_id", "aws_vpc.main.id"]
+    );
+}
+
+#[test]
+fn unfollowable_references_are_kept_with_the_reason() {
+    let g = graph(json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            rc("aws_route.r", "aws_route", "r", None, json!({"gateway_id": "igw-1"})),
+            rc("aws_subnet.s[0]", "aws_subnet", "s", Some(json!(0)), json!({}))
+        ],
+        "configuration": {"root_module": {"resources": [
+            {"address": "aws_route.r", "mode": "managed", "type": "aws_route", "name": "r",
+             "expressions": {
+                "route_table_id": {"references": ["local.rt_id"]},
+                "gateway_id": {"references": ["aws_internet_gateway.gw.id", "aws_internet_gateway.gw"]},
+                "destination_cidr_block": {"references": ["aws_subnet.s[3].cidr_block", "aws_subnet.s[3]"]},
+                "carrier_gateway_id": {"references": ["module.nope.id"]}
+             }},
+            {"address": "aws_subnet.s", "mode": "managed", "type": "aws_subnet", "name": "s",
+             "count_expression": {"constant_value": 1}, "expressions": {}}
+        ]}}
+    }));
+    let mut u = unresolved(&g);
+    u.sort();
+    assert_eq!(
+        u,
+        vec![
+            "aws_route.r carrier_gateway_id module.nope.id: module `nope` is not called from this module in the plan's configuration",
+            "aws_route.r destination_cidr_block aws_subnet.s[3].cidr_block: no instance with index [3] exists in this plan",
+            "aws_route.r gateway_id aws_internet_gateway.gw.id: `aws_internet_gateway.gw` is not declared in the root module of the plan's configuration",
+            "aws_route.r route_table_id local.rt_id: `local.rt_id` cannot be followed: locals are not in the plan JSON",
+        ]
+    );
+    assert!(g.edges.is_empty());
+}
+
+#[test]
+fn a_module_calling_itself_through_its_input_stops() {
+    // A malformed configuration whose module input refers to itself must end, not recurse.
+    let g = graph(json!({
+        "format_version": "1.2",
+        "resource_changes": [rc("module.m.aws_vpc.v", "aws_vpc", "v", None, json!({}))],
+        "configuration": {"root_module": {"module_calls": {"m": {"source": "./m",
+            "expressions": {"x": {"references": ["module.m.out"]}},
+            "module": {
+                "outputs": {"out": {"expression": {"references": ["var.x"]}}},
+                "resources": [{"address": "aws_vpc.v", "mode": "managed", "type": "aws_vpc", "name": "v",
+                    "expressions": {"tags": {"references": ["var.x"]}}}]}}}}}
+    }));
+    assert!(
+        g.unresolved.iter().any(|u| u.reason.contains("too deep")),
+        "{:?}",
+        unresolved(&g)
+    );
+}
+
+#[test]
+fn value_join_links_a_literal_id_to_prior_state() {
+    let g = graph(json!({
+        "format_version": "1.2",
+        "resource_changes": [rc("aws_route.r", "aws_route", "r", None,
+            json!({"vpc_peering_connection_id": "pcx-0a1b2c3d", "tags": {"peer": "pcx-0a1b2c3d"}}))],
+        "prior_state": {"format_version": "1.0", "values": {"root_module": {"resources": [
+            {"address": "aws_vpc_peering_connection.old", "mode": "managed",
+             "type": "aws_vpc_peering_connection", "name": "old",
+             "provider_name": "registry.terraform.io/hashicorp/aws",
+             "values": {"id": "pcx-0a1b2c3d"}, "sensitive_values": {}}]}}},
+        "configuration": {"root_module": {"resources": [
+            {"address": "aws_route.r", "mode": "managed", "type": "aws_route", "name": "r",
+             "expressions": {"vpc_peering_connection_id": {"constant_value": "pcx-0a1b2c3d"}}}]}}
+    }));
+    assert_eq!(
+        edges(&g),
+        vec!["aws_route.r vpc_peering_connection_id -> aws_vpc_peering_connection.old value"]
+    );
+    let old = g.find("aws_vpc_peering_connection.old").unwrap();
+    assert!(g.node(old).from_prior_state);
+    assert_eq!(g.incoming(old).count(), 1);
+}
