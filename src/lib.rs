@@ -5,6 +5,7 @@
 //! (`Graph` → `Report`) → `report` (`Report` → text); each stage hands the next an
 //! immutable value.
 
+pub mod analysis;
 pub mod error;
 pub mod graph;
 pub mod plan;

@@ -1,0 +1,108 @@
+//! Small graph queries shared by the analyses: "which node does this attribute come from",
+//! "which nodes of type T take an attribute from this one", known string/CIDR values.
+
+use crate::graph::values::{marked, Seg};
+use crate::graph::{Action, Edge, Graph, NodeId};
+use ipnet::IpNet;
+use serde_json::Value;
+
+/// A link that may be unknown, with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found<T> {
+    Yes(T),
+    Unknown(String),
+    /// Nothing in the plan provides it (for instance an id known only by value, outside).
+    Outside(String),
+}
+
+/// Outgoing edges of `from` on exactly `attribute`.
+pub fn edges_on<'g>(g: &'g Graph, from: NodeId, attribute: &str) -> Vec<&'g Edge> {
+    g.outgoing(from)
+        .filter(|e| e.attribute == attribute)
+        .collect()
+}
+
+/// True when a node is still there after apply (not deleted, not forgotten).
+pub fn live(g: &Graph, id: NodeId) -> bool {
+    !matches!(g.node(id).action, Action::Delete | Action::Forget) && g.node(id).deposed.is_none()
+}
+
+/// Nodes of one of `types` whose `attribute` comes from `to` (incoming edges).
+pub fn referrers(g: &Graph, to: NodeId, types: &[&str], attribute: &str) -> Vec<NodeId> {
+    let mut v: Vec<NodeId> = g
+        .incoming(to)
+        .filter(|e| e.attribute == attribute && types.contains(&g.node(e.from).type_.as_str()))
+        .map(|e| e.from)
+        .filter(|&id| live(g, id))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The one node of one of `types` that `attribute` of `from` comes from.
+pub fn target(g: &Graph, from: NodeId, attribute: &str, types: &[&str]) -> Found<NodeId> {
+    let node = g.node(from);
+    let edges: Vec<&Edge> = edges_on(g, from, attribute)
+        .into_iter()
+        .filter(|e| types.contains(&g.node(e.to).type_.as_str()))
+        .collect();
+    match edges.as_slice() {
+        [e] if !e.ambiguous => return Found::Yes(e.to),
+        [] => {}
+        many => {
+            let names: Vec<&str> = many.iter().map(|e| g.node(e.to).address.as_str()).collect();
+            return Found::Unknown(format!(
+                "`{attribute}` of {} could come from any of {}",
+                node.address,
+                names.join(", ")
+            ));
+        }
+    }
+    if let Some(u) = g.unresolved_of(from).find(|u| u.attribute == attribute) {
+        return Found::Unknown(format!(
+            "`{attribute}` of {} refers to `{}`, which cannot be followed: {}",
+            node.address, u.reference, u.reason
+        ));
+    }
+    let path = [Seg::Key(attribute.to_string())];
+    match node.values().get(attribute) {
+        Some(Value::String(s)) => Found::Outside(format!(
+            "`{attribute}` of {} is {s}, which is not in this plan",
+            node.address
+        )),
+        _ if marked(node.unknown(), &path) => Found::Unknown(format!(
+            "`{attribute}` of {} is known only after apply and no reference to it could be followed",
+            node.address
+        )),
+        _ => Found::Outside(format!("{} has no `{attribute}`", node.address)),
+    }
+}
+
+/// A known string attribute.
+pub fn string<'g>(g: &'g Graph, id: NodeId, attribute: &str) -> Option<&'g str> {
+    g.node(id).values().get(attribute).and_then(Value::as_str)
+}
+
+/// True when `attribute` of the node is known only after apply.
+pub fn unknown(g: &Graph, id: NodeId, attribute: &str) -> bool {
+    marked(g.node(id).unknown(), &[Seg::Key(attribute.to_string())])
+}
+
+/// A CIDR attribute: parsed, unknown (with reason), or absent.
+pub fn cidr(g: &Graph, id: NodeId, attribute: &str) -> Option<Found<IpNet>> {
+    match string(g, id, attribute) {
+        Some(s) => Some(match s.parse::<IpNet>() {
+            Ok(n) => Found::Yes(n.trunc()),
+            Err(_) => Found::Unknown(format!(
+                "`{attribute}` of {} is {s:?}, which is not a CIDR",
+                g.node(id).address
+            )),
+        }),
+        None if unknown(g, id, attribute) => Some(Found::Unknown(format!(
+            "`{attribute}` of {} is known only after apply",
+            g.node(id).address
+        ))),
+        None => None,
+    }
+}

@@ -1,0 +1,10 @@
+//! Graph analyses too rich for the declarative language, used by built-in checks
+//! (`check = "…"` in a policy). They read the resolved graph and answer with structured
+//! results; `policy::builtin` turns those into verdicts.
+
+pub mod links;
+pub mod peering;
+pub mod reverse_peering;
+
+#[cfg(test)]
+mod tests;
