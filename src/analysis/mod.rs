@@ -2,6 +2,8 @@
 //! (`check = "…"` in a policy). They read the resolved graph and answer with structured
 //! results; `policy::builtin` turns those into verdicts.
 
+pub mod cost;
+pub mod external;
 pub mod links;
 pub mod peering;
 pub mod reverse_peering;

@@ -105,3 +105,65 @@ fn literal_id_of_an_existing_peering_is_joined() {
     // The shared VPC's route tables are not in this plan.
     assert!(r[1].starts_with("accepter: tables Unknown("), "{r:#?}");
 }
+
+#[test]
+fn hosted_zone_lookup_is_a_prerequisite_with_its_dependants() {
+    use super::external::{prerequisite, Class, Classification};
+    let g = load("rds-test-env.json");
+    let c = Classification::new(
+        &["aws_iam_policy_document", "aws_caller_identity"],
+        &[],
+        &["terraform_remote_state"],
+    )
+    .unwrap();
+    let zone = g.find("data.aws_route53_zone.primary").unwrap();
+    let p = prerequisite(&g, zone, &c).expect("external");
+    assert_eq!(p.class, Class::Lookup);
+    let deps: Vec<&str> = p
+        .dependants
+        .iter()
+        .map(|&d| g.node(d).address.as_str())
+        .collect();
+    assert_eq!(deps, vec!["aws_route53_record.db"]);
+    assert!(p.looked_up.contains_key("name"), "{:?}", p.looked_up);
+    let g = load("peering-cross-account.json");
+    let me = g.find("data.aws_caller_identity.peer").unwrap();
+    assert!(prerequisite(&g, me, &c).is_none(), "self-contained");
+}
+
+#[test]
+fn prod_sized_test_database_costs_more_than_the_fixed_one() {
+    use super::cost::{estimate, Prices};
+    let prices = Prices::builtin();
+    let big = estimate(&load("rds-test-env.json"), &prices);
+    let small = estimate(&load("rds-test-env-fixed.json"), &prices);
+    let g = load("rds-test-env.json");
+    let db = big
+        .lines
+        .iter()
+        .find(|l| g.node(l.node).address == "aws_db_instance.main")
+        .unwrap();
+    assert_eq!(
+        db.detail,
+        "db.r6g.large × 2 (Multi-AZ) + 100 GB io1 + 3000 IOPS"
+    );
+    // 0.225 × 730 × 2 + 0.125 × 100 × 2 + 0.10 × 3000 × 2, scaled by the region factor.
+    let base = 0.225 * 730.0 * 2.0 + 0.125 * 100.0 * 2.0 + 0.10 * 3000.0 * 2.0;
+    let factor = prices
+        .region_factor
+        .get(&big.region)
+        .copied()
+        .unwrap_or(prices.region_factor["default"]);
+    assert!(
+        (db.monthly.unwrap() - (base * factor * 100.0).round() / 100.0).abs() < 0.01,
+        "{db:?} {}",
+        big.region
+    );
+    assert!(
+        big.total > 5.0 * small.total,
+        "{} vs {}",
+        big.total,
+        small.total
+    );
+    assert!(!big.partial);
+}
