@@ -69,17 +69,19 @@ plan() { # name, extra plan args...
   echo "$name.json: $(tail -1 "$work/$name/plan.log" 2>/dev/null)"
 }
 
-vars=(-var environment=test)
-all=(peering-two-sides peering-one-side-missing peering-modules-foreach peering-cross-account
-     peering-existing-literal errored-plan rds-test-env rds-test-env-fixed state)
+# Every folder with a main.tf is a fixture. Its plan arguments are in `plan.args` (one per
+# line; default `-var environment=test`); a folder with a `show-state` file is shown as a
+# state instead of planned.
+all=()
+for d in "$here"/*/; do [ -f "$d/main.tf" ] && all+=("$(basename "$d")"); done
 for name in "${@:-${all[@]}}"; do
-  case $name in
-    peering-existing-literal) plan "$name" "${vars[@]}" -refresh=false ;;
-    rds-test-env|rds-test-env-fixed) plan "$name" "${vars[@]}" -var db_password=not-a-real-password-4f8b2c ;;
-    state)
-      rm -rf "${work:?}/state"; cp -r "$here/state" "$work/state"
-      (cd "$work/state" && terraform init -input=false -no-color > init.log 2>&1 && terraform show -json terraform.tfstate > state.json)
-      pretty "$work/state/state.json" "$out/state.json"; echo "state.json" ;;
-    *) plan "$name" "${vars[@]}" ;;
-  esac
+  if [ -f "$here/$name/show-state" ]; then
+    rm -rf "${work:?}/$name"; cp -r "$here/$name" "$work/$name"
+    (cd "$work/$name" && terraform init -input=false -no-color > init.log 2>&1 && terraform show -json terraform.tfstate > state.json)
+    pretty "$work/$name/state.json" "$out/$name.json"; echo "$name.json"
+    continue
+  fi
+  args=(-var environment=test)
+  [ -f "$here/$name/plan.args" ] && mapfile -t args < "$here/$name/plan.args"
+  plan "$name" "${args[@]}"
 done
