@@ -10,3 +10,4 @@ pub mod error;
 pub mod graph;
 pub mod plan;
 pub mod report;
+pub mod source_map;

@@ -41,6 +41,9 @@ pub struct CostEstimate {
     pub currency: String,
     /// Sum of the lines' `monthly_cost` (lines without a price count as 0).
     pub total_monthly_cost: f64,
+    /// True when some line has no price: the total is then a lower bound.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     /// Where the prices come from (`built-in AWS on-demand price table, us-east-1`).
     pub price_source: String,
     /// The date the price table was taken (`2025-01-15`).
@@ -82,9 +85,10 @@ pub struct Prerequisite {
     /// Data source type (`aws_vpc`).
     #[serde(rename = "type")]
     pub data_type: String,
-    /// What kind of prerequisite it is (`network`, `identity`, `secret`, `image`, `dns`, …).
+    /// How it depends on the world outside the configuration (`lookup`, `remote`, …).
     pub classification: String,
-    /// The looked-up value (an id, a name) when known at plan time and not sensitive.
+    /// What is looked up (an id, or an object of identifying arguments and results) when known
+    /// at plan time and not sensitive.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
     /// True when the value is known only after apply.
@@ -93,8 +97,11 @@ pub struct Prerequisite {
     /// True when Terraform marks the value sensitive: `value` is then absent.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
-    /// Addresses of the resources that use it.
+    /// Addresses of the resources that use it, directly or through others.
     pub dependants: Vec<String>,
+    /// Terraform's reason when the read is deferred to apply (`read` action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<String>,
 }
 
 /// The network around one or more network findings, for a diagram.
@@ -188,6 +195,7 @@ mod tests {
             unknown: false,
             redacted: true,
             dependants: vec!["aws_db_instance.main".into()],
+            deferred: None,
         };
         let v = serde_json::to_value(&p).unwrap();
         assert!(v.get("value").is_none());

@@ -7,7 +7,6 @@ use std::io::{self, Write};
 
 #[derive(Serialize)]
 struct Doc<'a> {
-    schema_version: &'a str,
     tool: Tool,
     #[serde(flatten)]
     report: &'a Report,
@@ -21,7 +20,6 @@ struct Tool {
 
 pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     let doc = Doc {
-        schema_version: report.schema_version,
         tool: Tool {
             name: "plangate",
             version: env!("CARGO_PKG_VERSION"),

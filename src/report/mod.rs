@@ -3,8 +3,12 @@
 //! error.
 
 pub mod extras;
+pub mod github;
 pub mod graph;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use serde::Serialize;
@@ -185,6 +189,13 @@ pub struct Report {
 impl Report {
     /// Build a report, computing the summary from the findings.
     pub fn new(plans: Vec<PlanInfo>, rules: Vec<RuleInfo>, mut findings: Vec<Finding>) -> Report {
+        // Redaction is enforced here, once, for every format: evidence marked sensitive or
+        // unknown carries no value, whatever the producer put there.
+        for e in findings.iter_mut().flat_map(|f| f.evidence.iter_mut()) {
+            if e.redacted || e.unknown {
+                e.value = None;
+            }
+        }
         findings.sort_by(|a, b| {
             (a.status, a.severity, &a.rule, &a.plan, &a.resource).cmp(&(
                 b.status,
