@@ -81,9 +81,11 @@ impl LazyValue {
         if let Some(v) = self.parsed.get() {
             return v.get(key).and_then(Value::as_str).map(str::to_string);
         }
+        // The last one counts when a key is repeated (the read accepts repeats), as in the
+        // parsed `Value`: taking the first let the scan and `values()` disagree on a node's id.
         let mut found = None;
         self.scan_strings(&mut |p, s| {
-            if found.is_none() && p.len() == 1 && p[0] == Seg::Key(key.to_string()) {
+            if matches!(p, [Seg::Key(k)] if k == key) {
                 found = Some(s.to_string());
             }
         });
@@ -182,6 +184,13 @@ mod tests {
         assert!(v.parsed.get().is_none(), "scanning must not parse");
         assert_eq!(v.top_string("id").as_deref(), Some("vpc-1"));
         assert_eq!(v.get()["n"], 1);
+    }
+
+    #[test]
+    fn a_repeated_top_level_key_reads_like_the_parsed_value() {
+        let v = raw(r#"{"id":"pcx-first","id":"pcx-last"}"#);
+        assert_eq!(v.top_string("id").as_deref(), Some("pcx-last"));
+        assert_eq!(v.get()["id"], "pcx-last");
     }
 
     #[test]

@@ -15,13 +15,22 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Module calls nest; a reference chain deeper than this is a cycle in practice.
 const MAX_DEPTH: usize = 64;
 
+/// Edges a real plan has: a few per instance. Their number is instances × references of the
+/// instance's block × instances each reference names, which a crafted plan (or two large
+/// counts joined by a splat) makes quadratic in its size: 8,000 instances gave 16 million
+/// edges and 5 GB. Past `max(MIN_EDGES, EDGES_PER_NODE × nodes)` edges plangate stops
+/// following references, and each instance that lost some says so once, as an unresolved
+/// reference, so that policies needing its edges answer unknown rather than pass.
+const EDGES_PER_NODE: usize = 64;
+const MIN_EDGES: usize = 100_000;
+
 pub fn resolve(
     nodes: &[Node],
     config: &Configuration,
     variables: &BTreeMap<String, Value>,
 ) -> (Vec<Edge>, Vec<Unresolved>) {
     let ctx = Ctx::new(nodes, config, variables);
-    let mut out = Out::default();
+    let mut out = Out::new(nodes.len());
     for (id, node) in nodes.iter().enumerate() {
         if node.deposed.is_some() {
             continue;
@@ -41,7 +50,7 @@ pub fn resolve_state(nodes: &[Node], depends: &[Vec<String>]) -> (Vec<Edge>, Vec
             .or_default()
             .push(id);
     }
-    let mut out = Out::default();
+    let mut out = Out::new(nodes.len());
     for (id, deps) in depends.iter().enumerate() {
         for d in deps {
             // State writes depends_on as config addresses, possibly module-qualified.
@@ -70,15 +79,49 @@ pub fn resolve_state(nodes: &[Node], depends: &[Vec<String>]) -> (Vec<Edge>, Vec
     out.finish()
 }
 
-#[derive(Default)]
 struct Out {
     edges: Vec<Edge>,
     seen: HashSet<(NodeId, NodeId, String)>,
     unresolved: Vec<Unresolved>,
     unresolved_seen: HashSet<(NodeId, String, String)>,
+    /// See [`EDGES_PER_NODE`].
+    max_edges: usize,
+    /// Nodes already told that their references were not all followed.
+    cut: HashSet<NodeId>,
 }
 
 impl Out {
+    fn new(nodes: usize) -> Out {
+        Out {
+            edges: Vec::new(),
+            seen: HashSet::new(),
+            unresolved: Vec::new(),
+            unresolved_seen: HashSet::new(),
+            max_edges: MIN_EDGES.max(nodes.saturating_mul(EDGES_PER_NODE)),
+            cut: HashSet::new(),
+        }
+    }
+
+    /// True once the edge budget is spent: callers stop following references.
+    fn full(&self) -> bool {
+        self.edges.len() >= self.max_edges
+    }
+
+    /// Record, once per node, that the budget stopped its references from being followed.
+    fn cut_short(&mut self, from: NodeId, attribute: &str) {
+        if self.cut.insert(from) {
+            self.unresolved.push(Unresolved {
+                from,
+                attribute: attribute.to_string(),
+                reference: "*".to_string(),
+                reason: format!(
+                    "not followed: the graph reached plangate's limit of {} edges ({EDGES_PER_NODE} per resource instance), which bounds memory on a crafted plan",
+                    self.max_edges
+                ),
+            });
+        }
+    }
+
     fn edge(
         &mut self,
         from: NodeId,
@@ -89,6 +132,10 @@ impl Out {
         via: Vec<String>,
     ) {
         if from == to {
+            return;
+        }
+        if self.full() {
+            self.cut_short(from, attribute);
             return;
         }
         if self.seen.insert((from, to, attribute.to_string())) {
@@ -149,7 +196,15 @@ struct Target {
 struct Found {
     targets: Vec<Target>,
     failures: Vec<(String, String)>,
+    /// Steps (module instance, reference, index hint) already followed for this reference.
+    /// A step reached again by another path finds nothing new: without this, outputs and
+    /// inputs that name each other twice made the walk exponential (2^32 steps at depth 64).
+    visited: HashSet<Visit>,
+    /// The steps of the chain being followed: reaching one of them again is a cycle.
+    chain: HashSet<Visit>,
 }
+
+type Visit = (String, String, Option<Index>);
 
 struct Ctx<'a> {
     nodes: &'a [Node],
@@ -281,6 +336,10 @@ impl<'a> Ctx<'a> {
             .unwrap_or(attribute)
             .to_string();
         for r in significant(refs) {
+            if out.full() {
+                out.cut_short(id, attribute);
+                return;
+            }
             let mut found = Found::default();
             self.follow(r, module, &hint, &leaf, vec![r.clone()], 0, &mut found);
             if found.targets.is_empty() && found.failures.is_empty() {
@@ -300,9 +359,43 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Follow one reference in the context of a module instance.
+    /// Follow one reference in the context of a module instance, once per step: a step seen
+    /// before by another path is skipped, one on the current chain is reported as a cycle.
     #[allow(clippy::too_many_arguments)]
     fn follow(
+        &self,
+        r: &str,
+        module: &[ModuleStep],
+        hint: &Hint,
+        leaf: &str,
+        via: Vec<String>,
+        depth: usize,
+        found: &mut Found,
+    ) {
+        let hint_index = match hint {
+            Hint::None => None,
+            Hint::Index(i) => Some(i.clone()),
+        };
+        let step: Visit = (module_instance_string(module), r.to_string(), hint_index);
+        if found.chain.contains(&step) {
+            // Terraform refuses such a configuration, so this plan was not written by it.
+            found.failures.push((
+                r.to_string(),
+                format!("the references form a cycle ({}); Terraform refuses cyclic configurations, so the plan's configuration did not come from `terraform plan`", via.join(" → ")),
+            ));
+            return;
+        }
+        if !found.visited.insert(step.clone()) {
+            return;
+        }
+        found.chain.insert(step.clone());
+        self.follow_step(r, module, hint, leaf, via, depth, found);
+        found.chain.remove(&step);
+    }
+
+    /// One step of [`Ctx::follow`].
+    #[allow(clippy::too_many_arguments)]
+    fn follow_step(
         &self,
         r: &str,
         module: &[ModuleStep],
@@ -386,7 +479,14 @@ impl<'a> Ctx<'a> {
                 let mut leaves = Vec::new();
                 expression_leaves(expr, &mut Vec::new(), &mut leaves);
                 let call_hint = match &last.index {
-                    Some(i) => Repetition::Module(i.clone()).hint(
+                    Some(i) => Repetition::Resource {
+                        index: i.clone(),
+                        each_value: match (i, &call.for_each_expression) {
+                            (Index::Key(k), Some(e)) => each_value(self, e, k),
+                            _ => None,
+                        },
+                    }
+                    .hint(
                         &leaves
                             .iter()
                             .flat_map(|(_, r)| r.clone())
@@ -444,8 +544,8 @@ impl<'a> Ctx<'a> {
                             .collect(),
                         false,
                     ),
-                    None => match call.module.outputs.get_key_value(leaf) {
-                        Some((k, _)) => (vec![k], true),
+                    None => match named_like(&call.module.outputs, leaf) {
+                        Some(k) => (vec![k], true),
                         None => (call.module.outputs.keys().collect(), true),
                     },
                 };
@@ -569,13 +669,12 @@ impl<'a> Ctx<'a> {
 /// What the referring instance's own repetition tells about the index it means.
 enum Repetition {
     None,
-    /// A resource instance: its index, and `each.value` when the for_each map is known.
+    /// A resource or module instance: its index, and its `each.value` when the for_each
+    /// collection is a constant or a root variable.
     Resource {
         index: Index,
-        each_value: Option<Index>,
+        each_value: Option<Value>,
     },
-    /// A module instance (for references in a module call's arguments).
-    Module(Index),
 }
 
 /// The index a dynamic reference (`aws_x.y[each.key]`, `module.m[count.index]`) most likely means.
@@ -596,32 +695,59 @@ impl Repetition {
         Repetition::Resource { index, each_value }
     }
 
+    /// The one index the expression's repetition references name: `each.key` /
+    /// `count.index` give the instance's own index; `each.value` (a string) or
+    /// `each.value.ATTR` (Terraform writes `module.vpc[each.value.vpc]` as
+    /// `["module.vpc", "each.value.vpc", "each.value"]`) give that value. Several different
+    /// candidates, or none, give no hint: the reference then goes to every instance,
+    /// marked ambiguous.
     fn hint(&self, refs: &[String]) -> Hint {
-        let has = |s: &str| {
-            refs.iter().any(|r| {
-                r == s || r.starts_with(&format!("{s}.")) || r.starts_with(&format!("{s}["))
-            })
+        let Repetition::Resource { index, each_value } = self else {
+            return Hint::None;
         };
-        let by_key = has("each.key") || has("count.index");
-        let by_value = has("each.value");
-        match self {
-            Repetition::None => Hint::None,
-            Repetition::Module(i) if by_key && !by_value => Hint::Index(i.clone()),
-            Repetition::Module(_) => Hint::None,
-            Repetition::Resource { index, each_value } => match (by_key, by_value) {
-                (true, false) => Hint::Index(index.clone()),
-                (false, true) => match each_value {
-                    Some(v) => Hint::Index(v.clone()),
-                    None => Hint::None,
-                },
-                _ => Hint::None,
-            },
+        let mut candidates: Vec<Index> = Vec::new();
+        let mut add = |i: Index| {
+            if !candidates.contains(&i) {
+                candidates.push(i);
+            }
+        };
+        for r in refs {
+            if r == "each.key" || r == "count.index" {
+                add(index.clone());
+            } else if r == "each.value" {
+                if let Some(i) = each_value.as_ref().and_then(as_index) {
+                    add(i);
+                }
+            } else if let Some(attr) = r.strip_prefix("each.value.") {
+                // Only the first step: `each.value.a.b` names a deeper value.
+                let attr = attr.split(['.', '[']).next().unwrap_or(attr);
+                if let Some(i) = each_value
+                    .as_ref()
+                    .and_then(|v| v.get(attr))
+                    .and_then(as_index)
+                {
+                    add(i);
+                }
+            }
+        }
+        match candidates.as_slice() {
+            [one] => Hint::Index(one.clone()),
+            _ => Hint::None,
         }
     }
 }
 
-/// `each.value` for key `k` when the for_each map is a constant or a root variable.
-fn each_value(ctx: &Ctx<'_>, expr: &Value, k: &str) -> Option<Index> {
+/// A value usable as an instance key: a string (for_each key) or an integer (count index).
+fn as_index(v: &Value) -> Option<Index> {
+    match v {
+        Value::String(s) => Some(Index::Key(s.clone())),
+        Value::Number(n) => n.as_i64().map(Index::Num),
+        _ => None,
+    }
+}
+
+/// `each.value` for key `k` when the for_each collection is a constant or a root variable.
+fn each_value(ctx: &Ctx<'_>, expr: &Value, k: &str) -> Option<Value> {
     let map = if let Some(c) = expr.get("constant_value") {
         c
     } else {
@@ -629,22 +755,49 @@ fn each_value(ctx: &Ctx<'_>, expr: &Value, k: &str) -> Option<Index> {
         let var = refs.iter().find_map(|r| r.as_str()?.strip_prefix("var."))?;
         ctx.root_vars.get(var)?
     };
-    match map.get(k)? {
-        Value::String(s) => Some(Index::Key(s.clone())),
+    match map {
+        Value::Object(m) => m.get(k).cloned(),
+        // A set of strings: each.value is the key itself.
+        Value::Array(a) => a
+            .iter()
+            .any(|x| x.as_str() == Some(k))
+            .then(|| Value::String(k.into())),
         _ => None,
     }
 }
 
+/// The output a reference without an output name most likely meant: the one named like the
+/// attribute (`route_table_id`), else the longest whose name ends the attribute's name at a
+/// `_` (`peer_vpc_id` → `vpc_id`, `destination_cidr_block` → `cidr_block`).
+fn named_like<'o, V>(outputs: &'o BTreeMap<String, V>, leaf: &str) -> Option<&'o String> {
+    if let Some((k, _)) = outputs.get_key_value(leaf) {
+        return Some(k);
+    }
+    outputs
+        .keys()
+        .filter(|o| {
+            leaf.len() > o.len()
+                && leaf.ends_with(o.as_str())
+                && leaf.as_bytes()[leaf.len() - o.len() - 1] == b'_'
+        })
+        .max_by_key(|o| o.len())
+}
+
 /// Drop references that only name the object of another, more specific one in the same
 /// list (Terraform ≥ 1.0 lists `aws_vpc.main.id` and then `aws_vpc.main`).
-fn significant(refs: &[String]) -> impl Iterator<Item = &String> {
-    refs.iter().filter(move |r| {
-        !refs.iter().any(|o| {
-            o.len() > r.len()
-                && o.starts_with(r.as_str())
-                && matches!(o.as_bytes()[r.len()], b'.' | b'[')
-        })
-    })
+///
+/// A binary search in the sorted list finds a longer reference: comparing every pair was
+/// quadratic, and one expression with 50,000 references took 37 seconds.
+pub(super) fn significant(refs: &[String]) -> impl Iterator<Item = &String> {
+    let mut sorted: Vec<&str> = refs.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let longer = move |r: &str, sep: char| {
+        let prefix = format!("{r}{sep}");
+        let i = sorted.partition_point(|o| *o < prefix.as_str());
+        sorted.get(i).is_some_and(|o| o.starts_with(&prefix))
+    };
+    refs.iter()
+        .filter(move |r| !longer(r, '.') && !longer(r, '['))
 }
 
 /// Every expression in a resource's `expressions` tree, with its attribute path and references.
@@ -687,13 +840,56 @@ const NOT_LINKS: [&str; 3] = ["tags", "tags_all", "id"];
 
 /// Join known string values to other nodes' known `id` / `arn` (prior state, literals).
 /// Values are scanned as text, without building `Value` trees.
+/// An id worth joining on: long enough, and not a value many unrelated attributes share —
+/// a region (`eu-west-1`, the id of `data.aws_region`), an account number (the id of
+/// `data.aws_caller_identity`), a partition.
+fn looks_like_an_id(s: &str) -> bool {
+    let region = s.split('-').count() >= 3
+        && s.rsplit('-')
+            .next()
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    s.len() >= 6 && !region && !s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Attributes that hold links by name: `*_id`, `*_ids`, `*_arn`, `*_arns`, `id`, `arn`, and
+/// the few AWS arguments that take another resource's name or id without saying so.
+fn link_attribute(path: &[Seg]) -> bool {
+    const BY_NAME: [&str; 10] = [
+        "bucket",
+        "role",
+        "roles",
+        "security_groups",
+        "subnets",
+        "cluster",
+        "policy",
+        "function_name",
+        "repository",
+        "peer_network",
+    ];
+    let Some(leaf) = path.iter().rev().find_map(|s| match s {
+        Seg::Key(k) => Some(k.as_str()),
+        Seg::Idx(_) => None,
+    }) else {
+        return false;
+    };
+    ["_id", "_ids", "_arn", "_arns"]
+        .iter()
+        .any(|x| leaf.ends_with(x))
+        || leaf == "id"
+        || leaf == "arn"
+        || BY_NAME.contains(&leaf)
+        || leaf.ends_with("_network")
+}
+
 fn value_joins(nodes: &[Node], out: &mut Out) {
     let mut ids: HashMap<String, Vec<NodeId>> = HashMap::new();
     for (id, n) in nodes.iter().enumerate() {
         let v = n.values_lazy();
         for key in ["id", "arn"] {
             if let Some(s) = v.top_string(key) {
-                if s.len() >= 6 {
+                if looks_like_an_id(&s) {
                     ids.entry(s).or_default().push(id);
                 }
             }
@@ -714,15 +910,21 @@ fn value_joins(nodes: &[Node], out: &mut Out) {
         if n.deposed.is_some() {
             continue;
         }
+        // Each candidate becomes an edge or is cut short: collect no more than the budget.
+        let room = out.max_edges.saturating_sub(out.edges.len()) + 1;
         let mut found: Vec<(String, NodeId, String)> = Vec::new();
         n.values_lazy().scan_strings(&mut |path, s| {
+            if found.len() >= room {
+                return;
+            }
             if path.is_empty()
                 || matches!(&path[0], Seg::Key(k) if NOT_LINKS.contains(&k.as_str()) || k == "arn")
+                || !link_attribute(path)
             {
                 return;
             }
             if let Some(targets) = ids.get(s) {
-                for &to in targets {
+                for &to in targets.iter().take(room) {
                     if to != from && !linked.contains(&(from, to)) {
                         found.push((render(path), to, s.to_string()));
                     }

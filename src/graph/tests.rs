@@ -170,10 +170,88 @@ fn a_module_calling_itself_through_its_input_stops() {
                 "resources": [{"address": "aws_vpc.v", "mode": "managed", "type": "aws_vpc", "name": "v",
                     "expressions": {"tags": {"references": ["var.x"]}}}]}}}}}
     }));
+    assert_eq!(
+        unresolved(&g),
+        vec!["module.m.aws_vpc.v tags var.x: the references form a cycle (var.x → module.m.out → var.x); Terraform refuses cyclic configurations, so the plan's configuration did not come from `terraform plan`"]
+    );
+}
+
+#[test]
+fn a_cycle_through_two_outputs_ends_at_once() {
+    // Each turn of this cycle doubles the paths: followed naively to the depth limit (64) it
+    // took 2^32 steps. Every step is followed once per reference, so it ends at once.
+    let g = graph(json!({
+        "format_version": "1.2",
+        "resource_changes": [rc("module.m.aws_vpc.v", "aws_vpc", "v", None, json!({}))],
+        "configuration": {"root_module": {"module_calls": {"m": {"source": "./m",
+            "expressions": {"x": {"references": ["module.m.a", "module.m.b"]}},
+            "module": {
+                "outputs": {"a": {"expression": {"references": ["var.x"]}},
+                            "b": {"expression": {"references": ["var.x"]}}},
+                "resources": [{"address": "aws_vpc.v", "mode": "managed", "type": "aws_vpc", "name": "v",
+                    "expressions": {"tags": {"references": ["var.x"]}}}]}}}}}
+    }));
+    let u = unresolved(&g);
     assert!(
-        g.unresolved.iter().any(|u| u.reason.contains("too deep")),
-        "{:?}",
-        unresolved(&g)
+        !u.is_empty() && u.iter().all(|u| u.contains("form a cycle")),
+        "{u:?}"
+    );
+}
+
+#[test]
+fn object_only_references_are_dropped_in_any_order() {
+    let refs: Vec<String> = [
+        "aws_vpc.main",
+        "aws_vpc.main.id",
+        "aws_s3_bucket.b[0]",
+        "aws_s3_bucket.b",
+        "aws_vpc.mainx",
+    ]
+    .map(String::from)
+    .to_vec();
+    let kept: Vec<&String> = super::resolve::significant(&refs).collect();
+    assert_eq!(
+        kept,
+        ["aws_vpc.main.id", "aws_s3_bucket.b[0]", "aws_vpc.mainx"]
+    );
+}
+
+#[test]
+fn edges_stop_at_the_budget_and_say_so() {
+    // 400 × 400 instances joined by a splat: 160,000 edges, past the budget of 100,000.
+    let n = 400;
+    let mut changes = Vec::new();
+    for t in ["a", "b"] {
+        for i in 0..n {
+            let address = format!("aws_{t}.r[{i}]");
+            changes.push(rc(
+                &address,
+                &format!("aws_{t}"),
+                "r",
+                Some(json!(i)),
+                json!({}),
+            ));
+        }
+    }
+    let g = graph(json!({
+        "format_version": "1.2",
+        "resource_changes": changes,
+        "configuration": {"root_module": {"resources": [
+            {"address": "aws_a.r", "mode": "managed", "type": "aws_a", "name": "r",
+             "count_expression": {"constant_value": n}, "expressions": {"v": {"references": ["aws_b.r"]}}},
+            {"address": "aws_b.r", "mode": "managed", "type": "aws_b", "name": "r",
+             "count_expression": {"constant_value": n}, "expressions": {}}]}}
+    }));
+    assert_eq!(g.edges.len(), 100_000);
+    let cut = g
+        .unresolved
+        .iter()
+        .filter(|u| u.reason.contains("limit of 100000 edges"))
+        .count();
+    assert_eq!(
+        cut,
+        n - 100_000 / n,
+        "one note per instance that lost edges"
     );
 }
 

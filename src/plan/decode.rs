@@ -13,8 +13,9 @@ pub enum Sniffed<'a> {
     Zip,
     /// Bytes that are not text (NUL bytes, invalid UTF-8 or UTF-16).
     Binary,
-    /// UTF-16 with a byte order mark whose content is not valid UTF-16.
-    BadUtf16,
+    /// UTF-16 (recognised by its byte order mark, or by every other byte being NUL) that does
+    /// not decode: an odd number of bytes (the file is cut short), or a lone surrogate.
+    BadUtf16 { bom: bool, odd_length: bool },
 }
 
 pub fn sniff(bytes: &[u8]) -> Sniffed<'_> {
@@ -25,17 +26,17 @@ pub fn sniff(bytes: &[u8]) -> Sniffed<'_> {
         return text(Cow::Borrowed(rest));
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        return utf16(rest, u16::from_le_bytes);
+        return utf16(rest, true, u16::from_le_bytes);
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        return utf16(rest, u16::from_be_bytes);
+        return utf16(rest, true, u16::from_be_bytes);
     }
     // UTF-16 without a BOM: every other byte of ASCII text is NUL.
     if bytes.len() >= 4 && bytes[1] == 0 && bytes[3] == 0 && bytes[0] != 0 {
-        return utf16(bytes, u16::from_le_bytes);
+        return utf16(bytes, false, u16::from_le_bytes);
     }
     if bytes.len() >= 4 && bytes[0] == 0 && bytes[2] == 0 && bytes[1] != 0 {
-        return utf16(bytes, u16::from_be_bytes);
+        return utf16(bytes, false, u16::from_be_bytes);
     }
     text(Cow::Borrowed(bytes))
 }
@@ -52,14 +53,20 @@ fn text(bytes: Cow<'_, [u8]>) -> Sniffed<'_> {
     Sniffed::Text(bytes)
 }
 
-fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Sniffed<'static> {
+fn utf16(bytes: &[u8], bom: bool, unit: fn([u8; 2]) -> u16) -> Sniffed<'static> {
     if !bytes.len().is_multiple_of(2) {
-        return Sniffed::BadUtf16;
+        return Sniffed::BadUtf16 {
+            bom,
+            odd_length: true,
+        };
     }
     let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
     match char::decode_utf16(units).collect::<Result<String, _>>() {
         Ok(s) => text(Cow::Owned(s.into_bytes())),
-        Err(_) => Sniffed::BadUtf16,
+        Err(_) => Sniffed::BadUtf16 {
+            bom,
+            odd_length: false,
+        },
     }
 }
 
@@ -108,6 +115,26 @@ mod tests {
         assert!(matches!(sniff(b"PK\x03\x04rest"), Sniffed::Zip));
         assert!(matches!(sniff(b"  \n"), Sniffed::Empty));
         assert!(matches!(sniff(b"\x7fELF\x00\x01"), Sniffed::Binary));
-        assert!(matches!(sniff(&[0xFF, 0xFE, 0x00]), Sniffed::BadUtf16));
+        assert!(matches!(
+            sniff(&[0xFF, 0xFE, 0x00]),
+            Sniffed::BadUtf16 {
+                bom: true,
+                odd_length: true
+            }
+        ));
+        assert!(matches!(
+            sniff(b"{\0\"\0x"),
+            Sniffed::BadUtf16 {
+                bom: false,
+                odd_length: true
+            }
+        ));
+        assert!(matches!(
+            sniff(&[0xFF, 0xFE, b'{', 0, 0x00, 0xD8, b'}', 0]),
+            Sniffed::BadUtf16 {
+                bom: true,
+                odd_length: false
+            }
+        ));
     }
 }

@@ -2,6 +2,7 @@
 //! error for every input that is not a plan.
 
 mod decode;
+mod guard;
 pub mod model;
 
 pub use model::*;
@@ -76,12 +77,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document> {
                 format!("this is a binary file, not JSON text; {SHOW_JSON_FIX}"),
             ))
         }
-        Sniffed::BadUtf16 => {
-            return Err(Error::input(
-                file,
-                "the file starts with a UTF-16 byte order mark but is not valid UTF-16; write it again as UTF-8 (in PowerShell: `terraform show -json plan.out | Out-File -Encoding utf8 plan.json`)",
-            ))
-        }
+        Sniffed::BadUtf16 { bom, odd_length } => return Err(bad_utf16(file, bom, odd_length)),
     };
     let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
@@ -102,10 +98,31 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document> {
             format!("this is not JSON (it does not start with `{{`); {SHOW_JSON_FIX}"),
         ));
     }
-    check_depth(file, &text)?;
+    // Depth, numbers out of range, lone surrogates: what a later parse of a raw value would
+    // refuse is refused now, so that every value accepted here parses when a policy asks.
+    guard::check(file, &text)?;
     // One typed parse; the document kind is decided from the keys that parse saw.
     let plan: Plan = serde_json::from_slice(&text).map_err(|e| json_error(file, &text, &e))?;
     classify(file, plan)
+}
+
+/// UTF-16 that does not decode. Only claim a byte order mark when there is one: without it the
+/// file was recognised as UTF-16 by its NUL bytes.
+fn bad_utf16(file: &str, bom: bool, odd_length: bool) -> Error {
+    let what = if bom {
+        "the file starts with a UTF-16 byte order mark"
+    } else {
+        "the file looks like UTF-16 (every other byte is NUL)"
+    };
+    let why = if odd_length {
+        "has an odd number of bytes, so it is cut short"
+    } else {
+        "is not valid UTF-16 (it holds a lone surrogate)"
+    };
+    Error::input(
+        file,
+        format!("{what} but {why}; write it again as UTF-8 (in PowerShell: `terraform show -json plan.out | Out-File -Encoding utf8 plan.json`)"),
+    )
 }
 
 fn classify(file: &str, mut plan: Plan) -> Result<Document> {
@@ -162,64 +179,25 @@ fn check_version(file: &str, version: &str) -> Result<()> {
     }
 }
 
-/// Deepest nesting accepted; serde_json's own limit for parsed values, which raw values
-/// (kept unparsed until a policy needs them) would otherwise only meet later.
-const MAX_DEPTH: usize = 128;
-
-/// Refuse JSON nested deeper than [`MAX_DEPTH`] up front, so that no value fails to parse
-/// later in the run. One pass over the bytes, outside strings.
-fn check_depth(file: &str, text: &[u8]) -> Result<()> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, &b) in text.iter().enumerate() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    let (line, col) = position(text, i);
-                    return Err(Error::input(
-                        file,
-                        format!("the JSON nests more than {MAX_DEPTH} levels deep at line {line}, column {col}; Terraform never writes such a plan, so this file is not `terraform show -json` output ({SHOW_JSON_FIX})"),
-                    ));
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// 1-based line and column of a byte offset.
-fn position(text: &[u8], offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = offset
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1)
-        + 1;
-    (line, col)
-}
-
 fn json_error(file: &str, text: &[u8], e: &serde_json::Error) -> Error {
     use serde_json::error::Category;
     let (line, col) = (e.line(), e.column());
     if e.to_string().starts_with("recursion limit exceeded") {
         return Error::input(
             file,
-            format!("the JSON nests more than 128 levels deep at line {line}, column {col}; Terraform never writes such a plan, so this file is not `terraform show -json` output ({SHOW_JSON_FIX})"),
+            format!("the JSON nests more than {} levels deep at line {line}, column {col}; Terraform never writes such a plan, so this file is not `terraform show -json` output ({SHOW_JSON_FIX})", guard::MAX_DEPTH),
         );
+    }
+    // serde_json names invalid UTF-8 "invalid unicode code point", at the end of the string;
+    // say what it is, and where it starts (a plan saved in a legacy Windows code page).
+    if let Err(bad) = std::str::from_utf8(text) {
+        if e.to_string().starts_with("invalid unicode code point") {
+            let (line, col) = guard::position(text, bad.valid_up_to());
+            return Error::input(
+                file,
+                format!("the bytes at line {line}, column {col} are not UTF-8 text, so the file was saved in another encoding or damaged; {SHOW_JSON_FIX}, without converting it"),
+            );
+        }
     }
     let message = match e.classify() {
         Category::Eof => format!(

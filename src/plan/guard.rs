@@ -1,0 +1,192 @@
+//! One pass over the JSON text before the typed parse: nesting depth, numbers out of range
+//! and lone surrogate escapes.
+//!
+//! Resource values are kept as raw text (`RawValue`) and parsed only when a policy looks at
+//! them. While skimming them, serde_json checks their syntax but not everything a later parse
+//! into a `Value` refuses: a number beyond ±1.8e308 (Terraform writes a number as long as the
+//! configuration makes it) or a `\ud800` escape with no other half. Such a value would fail to
+//! parse later and every policy would see the resource as having no values at all. This pass
+//! refuses those files up front, so that every value the read accepts parses later.
+
+use super::SHOW_JSON_FIX;
+use crate::error::{Error, Result};
+
+/// Deepest nesting accepted; serde_json's own limit for parsed values, which raw values
+/// (kept unparsed until a policy needs them) would otherwise only meet later.
+pub const MAX_DEPTH: usize = 128;
+
+/// Refuse what a later parse of a raw value would refuse. Bytes that are
+/// not valid JSON are left to serde_json, which names the problem itself.
+pub fn check(file: &str, text: &[u8]) -> Result<()> {
+    // Repeated keys are accepted, and the last one counts, as in Terraform's own JSON reader
+    // (Go's encoding/json) and serde_json: real plans carry such repeats inside values (a
+    // provider schema bug, seen in a google_storage_bucket in `../shared/plans/real`). A
+    // repeated key of the plan's own structure is refused by the typed parse ("duplicate
+    // field"), with its position.
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'"' => {
+                i = string(file, text, i + 1)?;
+            }
+            b'{' | b'[' => {
+                if depth == MAX_DEPTH {
+                    let (line, col) = position(text, i);
+                    return Err(Error::input(
+                        file,
+                        format!("the JSON nests more than {MAX_DEPTH} levels deep at line {line}, column {col}; Terraform never writes such a plan, so this file is not `terraform show -json` output ({SHOW_JSON_FIX})"),
+                    ));
+                }
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => i = number(file, text, i)?,
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Skip a string whose opening quote is just before `i`; returns the offset after its closing
+/// quote (or the end of a truncated file).
+fn string(file: &str, text: &[u8], mut i: usize) -> Result<usize> {
+    loop {
+        let Some(at) = text[i..].iter().position(|&b| b == b'"' || b == b'\\') else {
+            return Ok(text.len());
+        };
+        i += at;
+        if text[i] == b'"' {
+            return Ok(i + 1);
+        }
+        i = if text.get(i + 1) == Some(&b'u') {
+            unicode_escape(file, text, i)?
+        } else {
+            i + 2
+        };
+        if i >= text.len() {
+            return Ok(text.len());
+        }
+    }
+}
+
+/// A `\uXXXX` escape at `i` (the backslash). A high surrogate must be followed by `\u` and a
+/// low one, and a low one must not stand alone; serde_json refuses both when it parses the
+/// value into text. Returns the offset after the escape (or the pair).
+fn unicode_escape(file: &str, text: &[u8], i: usize) -> Result<usize> {
+    let unit = |at: usize| -> Option<u16> {
+        let hex = std::str::from_utf8(text.get(at + 2..at + 6)?).ok()?;
+        u16::from_str_radix(hex, 16).ok()
+    };
+    let Some(u) = unit(i) else {
+        return Ok(i + 2); // not four hex digits: serde_json reports the bad escape
+    };
+    let low_follows =
+        || text.get(i + 6..i + 8) == Some(b"\\u") && matches!(unit(i + 6), Some(0xDC00..=0xDFFF));
+    match u {
+        0xD800..=0xDBFF if low_follows() => Ok(i + 12),
+        0xD800..=0xDFFF => {
+            let (line, col) = position(text, i);
+            Err(Error::input(
+                file,
+                format!("a string at line {line}, column {col} holds `\\u{u:04x}`, half of a UTF-16 surrogate pair without its other half, which is no character; Terraform never writes one, so the file was edited or written by another tool: {SHOW_JSON_FIX}"),
+            ))
+        }
+        _ => Ok(i + 6),
+    }
+}
+
+/// Skip a number starting at `start`; refuse one that does not fit a 64-bit float.
+fn number(file: &str, text: &[u8], start: usize) -> Result<usize> {
+    let len = text[start..]
+        .iter()
+        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .unwrap_or(text.len() - start);
+    let token = &text[start..start + len];
+    // Integers of up to 18 digits always fit; only longer ones and exponents can overflow.
+    // The check is serde_json's own parse, so it refuses exactly what a later parse would.
+    let may_overflow = len > 18 || token.iter().any(|b| matches!(b, b'e' | b'E'));
+    if may_overflow && out_of_range(token) {
+        let (line, col) = position(text, start);
+        let shown = String::from_utf8_lossy(&token[..len.min(24)]);
+        let more = if len > 24 { "…" } else { "" };
+        return Err(Error::input(
+            file,
+            format!("the number `{shown}{more}` at line {line}, column {col} is out of range: plangate reads numbers as 64-bit floats, up to ±1.8e308; if the configuration really sets such a number, write it as a string or make it smaller, and plan again"),
+        ));
+    }
+    Ok(start + len)
+}
+
+fn out_of_range(token: &[u8]) -> bool {
+    matches!(
+        serde_json::from_slice::<serde_json::Value>(token),
+        Err(e) if e.to_string().starts_with("number out of range")
+    )
+}
+
+/// 1-based line and column of a byte offset.
+pub fn position(text: &[u8], offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        match check("p.json", text.as_bytes()) {
+            Err(e) => e.to_string(),
+            Ok(()) => panic!("accepted: {text}"),
+        }
+    }
+
+    #[test]
+    fn numbers_beyond_f64_are_refused() {
+        assert!(err(r#"{"a":[1e400]}"#).contains("`1e400` at line 1, column 7"));
+        assert!(err(r#"{"a":-1e400}"#).contains("`-1e400`"));
+        let long = format!(r#"{{"a":1{}}}"#, "0".repeat(400));
+        assert!(err(&long).contains("`100000000000000000000000…`"));
+        for ok in [
+            "18446744073709551616",
+            "1e308",
+            "-1e-400",
+            "0e99999",
+            "1.5E+3",
+        ] {
+            check("p.json", format!(r#"{{"a":{ok}}}"#).as_bytes()).unwrap();
+        }
+    }
+
+    #[test]
+    fn lone_surrogates_are_refused_and_pairs_accepted() {
+        assert!(err(r#"{"a":"\ud800"}"#).contains("`\\ud800`"));
+        assert!(err(r#"{"a":"x\udc00y"}"#).contains("`\\udc00`"));
+        assert!(err(r#"{"\ud800\u0041":1}"#).contains("column 3"));
+        check("p.json", br#"{"a":"\ud83d\ude00 \u00e9 \\ud800"}"#).unwrap();
+    }
+
+    #[test]
+    fn repeated_keys_are_accepted_the_last_one_counts() {
+        check("p.json", b"{\"a\":1,\n \"b\":{\"a\":1},\n \"a\":2}").unwrap();
+    }
+
+    #[test]
+    fn strings_hide_brackets_and_numbers() {
+        let deep = format!(r#"{{"a":"{}1e400"}}"#, "[".repeat(200));
+        check("p.json", deep.as_bytes()).unwrap();
+        assert!(err(&"[".repeat(129)).contains("more than 128 levels deep"));
+    }
+}
