@@ -6,8 +6,11 @@
 //! immutable value.
 
 pub mod analysis;
+pub mod app;
+pub mod config;
 pub mod error;
 pub mod graph;
 pub mod plan;
+pub mod policy;
 pub mod report;
 pub mod source_map;

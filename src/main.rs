@@ -5,15 +5,19 @@
 #![allow(clippy::print_stderr)]
 
 use clap::Parser;
+use plangate::app::{self, FailOn, Settings};
 use plangate::error::Error;
 use plangate::graph::Graph;
-use plangate::plan::{self, Document};
-use plangate::report;
-use std::io::{self, Write};
+use plangate::plan;
+use plangate::report::{self, Report, Severity};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod cli;
-use cli::{Cli, Command, GraphFormat};
+mod explain;
+use cli::{CheckArgs, Cli, Command, FailOnArg, Format, GraphFormat, PolicyArgs, RulesAction};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -55,14 +59,24 @@ impl From<io::Error> for Failure {
     }
 }
 
+fn settings(p: &PolicyArgs) -> Settings {
+    Settings {
+        env: p.env.clone(),
+        policy_paths: p.policies.clone(),
+        config: p.config.clone(),
+        only: p.only.clone(),
+        skip: p.skip.clone(),
+        no_builtin: p.no_builtin,
+    }
+}
+
 fn run(cli: Cli) -> Result<u8, Failure> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
     match cli.command {
+        Command::Check(args) => check(args),
         Command::Graph(args) => {
-            let doc = plan::read(&args.plan)?;
-            let graph = Graph::from_document(doc);
+            let graph = Graph::from_document(plan::read(&args.plan)?);
             let name = plan::display_name(&args.plan);
+            let mut out = io::stdout().lock();
             match args.format {
                 GraphFormat::Summary => report::graph::summary(name, &graph, &mut out)?,
                 GraphFormat::Dot => report::graph::dot(&graph, &mut out)?,
@@ -72,35 +86,190 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             out.flush()?;
             Ok(0)
         }
-        Command::Check(args) => {
-            // Read and validate every plan before reporting on any.
-            let mut graphs = Vec::new();
-            for p in &args.plans {
-                let name = plan::display_name(p).to_string();
-                let graph = match plan::read(p)? {
-                    Document::Plan(pl) => Graph::from_plan(*pl),
-                    Document::State(_) => {
-                        return Err(Error::input(
-                            name,
-                            "this is a Terraform state (`terraform show -json` without a plan file), not a plan; run `terraform plan -out plan.out`, then `terraform show -json plan.out > plan.json`, and check plan.json",
-                        )
-                        .into())
-                    }
-                };
-                if graph.meta.errored {
-                    return Err(Error::input(
-                        name,
-                        "Terraform reported errors while planning (`\"errored\": true`), so the plan is incomplete and cannot be gated; fix the errors `terraform plan` printed and plan again",
-                    )
+        Command::Rules(args) => match args.action {
+            Some(RulesAction::Show { id, policy }) => {
+                let loaded = app::load(&settings(&policy))?;
+                let Some(p) = loaded.policies.iter().find(|p| p.id == id) else {
+                    return Err(Error::Usage(format!(
+                        "no rule `{id}` among the loaded policies; `plangate rules` lists them"
+                    ))
                     .into());
-                }
-                graphs.push((name, graph));
+                };
+                let mut out = io::stdout().lock();
+                explain::rule_page(p, &mut out)?;
+                Ok(0)
             }
-            for (name, graph) in &graphs {
-                report::graph::summary(name, graph, &mut out)?;
+            None => {
+                let loaded = app::load(&settings(&args.policy))?;
+                let mut out = io::stdout().lock();
+                explain::rules_list(&loaded.policies, args.json, &mut out)?;
+                Ok(0)
             }
+        },
+        Command::Explain(args) => {
+            let s = settings(&args.policy);
+            let loaded = app::load(&s)?;
+            let mut out = io::stdout().lock();
+            explain::resource(&loaded, &args.plan, &args.address, &s, &mut out)
+        }
+        Command::Test(args) => {
+            let outcome = plangate::policy::testing::run(&args.dir)?;
+            let mut out = io::stdout().lock();
+            write!(out, "{outcome}")?;
             out.flush()?;
+            Ok(if outcome.passed() { 0 } else { 1 })
+        }
+        Command::Prerequisites(args) => {
+            let s = settings(&args.policy);
+            let loaded = app::load(&s)?;
+            let graph = app::read_plan(&args.plan)?;
+            let name = plan::display_name(&args.plan);
+            let env =
+                plangate::policy::env::detect(&graph, s.env.as_deref(), &loaded.config.environment);
+            let list = app::prerequisites(&loaded, &graph, name, &env.name);
+            let mut out = io::stdout().lock();
+            explain::prerequisites(&list, args.json, &mut out)?;
             Ok(0)
         }
+    }
+}
+
+/// Where one format goes.
+struct Target {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+/// Pair `--format` and `--output` by position; formats without a file go to stdout.
+fn targets(args: &CheckArgs) -> Result<Vec<Target>, Error> {
+    let formats = if args.format.is_empty() {
+        vec![Format::Table]
+    } else {
+        args.format.clone()
+    };
+    if args.output.len() > formats.len() {
+        return Err(Error::Usage(format!(
+            "{} --output given for {} --format; each --output pairs with the --format at the same position",
+            args.output.len(),
+            formats.len()
+        )));
+    }
+    let targets: Vec<Target> = formats
+        .into_iter()
+        .enumerate()
+        .map(|(i, format)| Target {
+            format,
+            file: args.output.get(i).cloned(),
+        })
+        .collect();
+    if targets.iter().filter(|t| t.file.is_none()).count() > 1 {
+        return Err(Error::Usage(
+            "more than one --format would go to standard output; give an --output FILE for all but one".into(),
+        ));
+    }
+    Ok(targets)
+}
+
+fn check(args: CheckArgs) -> Result<u8, Failure> {
+    let targets = targets(&args)?;
+    let s = settings(&args.policy);
+    let loaded = app::load(&s)?;
+    let source_map = match &args.source_dir {
+        Some(d) => Some(plangate::source_map::SourceMap::load(d)?),
+        None => None,
+    };
+    let mut report = app::check(&loaded, &args.plans, &s)?;
+    let fail_on = match args.fail_on {
+        Some(FailOnArg::Never) => FailOn::Never,
+        Some(f) => FailOn::Severity(severity(f)),
+        None => FailOn::Severity(loaded.config.fail_on.unwrap_or(Severity::High)),
+    };
+    let failed = app::gate(&mut report, &loaded.policies, fail_on, args.fail_on_unknown);
+    let gate = report::markdown::Gate {
+        fail_on: match fail_on {
+            FailOn::Severity(s) => Some(s),
+            FailOn::Never => None,
+        },
+        fail_on_unknown: args.fail_on_unknown,
+    };
+    for t in &targets {
+        let color = t.file.is_none()
+            && io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let render = |w: &mut dyn Write| -> io::Result<()> {
+            match t.format {
+                Format::Table => report::table::render(
+                    &report,
+                    report::table::Options {
+                        color,
+                        verbose: args.verbose,
+                    },
+                    w,
+                ),
+                Format::Json => report::json::render(&report, w),
+                Format::Sarif => report::sarif::render(
+                    &report,
+                    report::sarif::Options {
+                        source_map: source_map.as_ref(),
+                    },
+                    w,
+                ),
+                Format::Junit => report::junit::render(&report, w),
+                Format::Markdown => report::markdown::render(
+                    &report,
+                    report::markdown::Options {
+                        gate,
+                        ..Default::default()
+                    },
+                    w,
+                ),
+                Format::Github => report::github::render(
+                    &report,
+                    report::github::Options {
+                        source_map: source_map.as_ref(),
+                    },
+                    w,
+                ),
+            }
+        };
+        match &t.file {
+            Some(path) => {
+                let name = path.display().to_string();
+                let f = File::create(path).map_err(|e| Error::io(&name, e))?;
+                let mut w = BufWriter::new(f);
+                render(&mut w)
+                    .and_then(|_| w.flush())
+                    .map_err(|e| Error::io(&name, e))?;
+            }
+            None => {
+                let mut out = io::stdout().lock();
+                render(&mut out)?;
+                out.flush()?;
+            }
+        }
+    }
+    warn_notes(&report);
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// Stale or expired waivers are also said on stderr, where a CI log shows them.
+fn warn_notes(report: &Report) {
+    let mut seen = std::collections::BTreeSet::new();
+    for p in &report.plans {
+        for n in p.notes.iter().filter(|n| n.contains("waiver")) {
+            if seen.insert(n) {
+                eprintln!("warning: {n}");
+            }
+        }
+    }
+}
+
+fn severity(f: FailOnArg) -> Severity {
+    match f {
+        FailOnArg::Critical => Severity::Critical,
+        FailOnArg::High => Severity::High,
+        FailOnArg::Medium => Severity::Medium,
+        FailOnArg::Low => Severity::Low,
+        FailOnArg::Info | FailOnArg::Never => Severity::Info,
     }
 }

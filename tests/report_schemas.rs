@@ -35,6 +35,7 @@ fn finding(rule: &str, severity: Severity, status: Status, resource: &str) -> Fi
         related: vec!["aws_vpc.a".into()],
         remediation: Some("add the route | both sides".into()),
         waiver: None,
+        blocking: false,
     }
 }
 

@@ -81,6 +81,9 @@ pub struct Line {
     pub monthly: Option<f64>,
     /// How the figure was made (`db.r6g.large × 2 (Multi-AZ) + 100 GB io1`) or why there is none.
     pub detail: String,
+    /// True when part of the resource could not be priced (storage known only after apply):
+    /// `monthly` is then a lower bound.
+    pub partial: bool,
 }
 
 /// The estimate of one plan.
@@ -97,26 +100,35 @@ pub struct Estimate {
 
 /// Estimate every covered resource that exists after apply.
 pub fn estimate(g: &Graph, prices: &Prices) -> Estimate {
+    let all: Vec<NodeId> = (0..g.nodes.len()).collect();
+    estimate_nodes(g, &all, prices)
+}
+
+/// Estimate the covered resources among `nodes` that exist after apply (a policy's
+/// selection: `cost.environment-budget` prices what its `[select]` names).
+pub fn estimate_nodes(g: &Graph, nodes: &[NodeId], prices: &Prices) -> Estimate {
     let (region, region_source) = region(g);
     let factor = prices.factor(&region);
     let mut lines = Vec::new();
-    for (id, node) in g.nodes.iter().enumerate() {
+    for &id in nodes {
+        let node = g.node(id);
         if node.mode != Mode::Managed
             || node.deposed.is_some()
             || matches!(node.action, Action::Delete | Action::Forget)
         {
             continue;
         }
-        if let Some((monthly, detail)) = price(g, id, prices) {
+        if let Some(p) = price(g, id, prices) {
             lines.push(Line {
                 node: id,
-                monthly: monthly.map(|m| round2(m * factor)),
-                detail,
+                monthly: p.monthly.map(|m| round2(m * factor)),
+                detail: p.detail,
+                partial: p.partial,
             });
         }
     }
     let total = round2(lines.iter().filter_map(|l| l.monthly).sum());
-    let partial = lines.iter().any(|l| l.monthly.is_none());
+    let partial = lines.iter().any(|l| l.monthly.is_none() || l.partial);
     Estimate {
         region,
         region_source,
@@ -147,70 +159,108 @@ fn region(g: &Graph) -> (String, String) {
     )
 }
 
-type Priced = (Option<f64>, String);
+/// The price of one resource before the region factor.
+struct Priced {
+    monthly: Option<f64>,
+    detail: String,
+    partial: bool,
+}
+
+impl Priced {
+    fn some(monthly: f64, detail: String) -> Priced {
+        Priced {
+            monthly: Some(monthly),
+            detail,
+            partial: false,
+        }
+    }
+
+    fn none(detail: String) -> Priced {
+        Priced {
+            monthly: None,
+            detail,
+            partial: false,
+        }
+    }
+}
+
+/// `class` or `class × count`.
+fn times(class: &str, count: f64) -> String {
+    if count == 1.0 {
+        class.to_string()
+    } else {
+        format!("{class} × {count}")
+    }
+}
 
 /// The monthly price of one resource before the region factor, or `None` if not covered.
 fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
     let node = g.node(id);
     let v = node.values();
+    let unknown = |k: &str| {
+        node.unknown()
+            .get(k)
+            .is_some_and(|u| u == &Value::Bool(true))
+    };
     let s = |k: &str| v.get(k).and_then(Value::as_str);
     let n = |k: &str| v.get(k).and_then(Value::as_f64);
     let h = p.hours_per_month;
     let hourly = |table: &BTreeMap<String, f64>, attr: &str, what: &str, count: f64| -> Priced {
         match s(attr) {
             Some(class) => match table.get(class) {
-                Some(rate) => (
-                    Some(rate * h * count),
-                    if count == 1.0 {
-                        class.to_string()
-                    } else {
-                        format!("{class} × {count}")
-                    },
-                ),
-                None => (
-                    None,
-                    format!("no price for {what} {class} in the price table"),
-                ),
+                Some(rate) => Priced::some(rate * h * count, times(class, count)),
+                None => Priced::none(format!("no price for {what} {class} in the price table")),
             },
-            None => (None, format!("`{attr}` is known only after apply")),
+            None => Priced::none(format!("`{attr}` is known only after apply")),
         }
     };
     Some(match node.type_.as_str() {
         "aws_db_instance" => {
             let multi = v.get("multi_az").and_then(Value::as_bool).unwrap_or(false);
             let copies = if multi { 2.0 } else { 1.0 };
-            let (base, mut detail) = hourly(
+            let base = hourly(
                 &p.rds_instance_hourly,
                 "instance_class",
                 "instance class",
                 copies,
             );
-            let Some(base) = base else {
-                return Some((None, detail));
+            let Some(mut total) = base.monthly else {
+                return Some(base);
             };
+            let mut detail = base.detail;
+            let mut partial = false;
             if multi {
                 detail.push_str(" (Multi-AZ)");
             }
-            let storage_type = s("storage_type").unwrap_or("gp2");
-            let gb = n("allocated_storage").unwrap_or(0.0);
-            let mut total = base;
-            if let Some(rate) = p.rds_storage_gb_month.get(storage_type) {
-                total += rate * gb * copies;
-                detail.push_str(&format!(" + {gb} GB {storage_type}"));
-            }
-            if let (Some(iops), Some(rate)) = (n("iops"), p.rds_iops_month.get(storage_type)) {
-                // gp3 includes 3,000 IOPS; io1/io2 pay for every provisioned IOPS.
-                let paid = if storage_type == "gp3" {
-                    (iops - 3000.0).max(0.0)
-                } else {
-                    iops
-                };
-                if paid > 0.0 {
-                    total += rate * paid * copies;
-                    detail.push_str(&format!(" + {paid} IOPS"));
+            // A read replica's storage is inherited from its source: known only after apply.
+            if unknown("allocated_storage") || unknown("storage_type") {
+                detail.push_str(" + storage known only after apply (not priced)");
+                partial = true;
+            } else {
+                let storage_type = s("storage_type").unwrap_or("gp2");
+                let gb = n("allocated_storage").unwrap_or(0.0);
+                if let Some(rate) = p.rds_storage_gb_month.get(storage_type) {
+                    total += rate * gb * copies;
+                    detail.push_str(&format!(" + {gb} GB {storage_type}"));
+                }
+                if let (Some(iops), Some(rate)) = (n("iops"), p.rds_iops_month.get(storage_type)) {
+                    // gp3 includes 3,000 IOPS; io1/io2 pay for every provisioned IOPS.
+                    let paid = if storage_type == "gp3" {
+                        (iops - 3000.0).max(0.0)
+                    } else {
+                        iops
+                    };
+                    if paid > 0.0 {
+                        total += rate * paid * copies;
+                        detail.push_str(&format!(" + {paid} IOPS"));
+                    }
                 }
             }
-            (Some(total), detail)
+            Priced {
+                monthly: Some(total),
+                detail,
+                partial,
+            }
         }
         "aws_rds_cluster_instance" => hourly(
             &p.rds_instance_hourly,
@@ -237,44 +287,61 @@ fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
                 .pointer("/scaling_config/0/desired_size")
                 .and_then(Value::as_f64)
                 .unwrap_or(1.0);
-            match v.pointer("/instance_types/0").and_then(Value::as_str) {
+            // Unset instance_types is known (null): EKS then launches t3.medium nodes.
+            let (t, default) = match v.get("instance_types") {
+                Some(Value::Null) => (Some("t3.medium"), " (the EKS default)"),
+                _ => (v.pointer("/instance_types/0").and_then(Value::as_str), ""),
+            };
+            match t {
                 Some(t) => match p.ec2_instance_hourly.get(t) {
-                    Some(rate) => (Some(rate * h * desired), format!("{t} × {desired}")),
-                    None => (
-                        None,
-                        format!("no price for instance type {t} in the price table"),
+                    Some(rate) => Priced::some(
+                        rate * h * desired,
+                        format!("{}{default}", times(t, desired)),
                     ),
+                    None => {
+                        Priced::none(format!("no price for instance type {t} in the price table"))
+                    }
                 },
-                None => (
-                    None,
-                    "`instance_types` is not set or known only after apply".into(),
-                ),
+                None => Priced::none("`instance_types` is known only after apply".into()),
             }
         }
         "aws_opensearch_domain" => {
-            let t = v
-                .pointer("/cluster_config/0/instance_type")
-                .and_then(Value::as_str);
-            let count = v
-                .pointer("/cluster_config/0/instance_count")
-                .and_then(Value::as_f64)
-                .unwrap_or(1.0);
-            match t.and_then(|t| p.opensearch_instance_hourly.get(t).map(|r| (t, r))) {
-                Some((t, rate)) => (Some(rate * h * count), format!("{t} × {count}")),
-                None => (
-                    None,
-                    format!(
-                        "no price for instance type {} in the price table",
-                        t.unwrap_or("(unknown)")
-                    ),
-                ),
+            let c = |k: &str| v.pointer(&format!("/cluster_config/0/{k}"));
+            let t = c("instance_type").and_then(Value::as_str);
+            let count = c("instance_count").and_then(Value::as_f64).unwrap_or(1.0);
+            let Some((t, rate)) =
+                t.and_then(|t| p.opensearch_instance_hourly.get(t).map(|r| (t, r)))
+            else {
+                return Some(Priced::none(format!(
+                    "no price for instance type {} in the price table",
+                    t.unwrap_or("(unknown)")
+                )));
+            };
+            let mut out = Priced::some(rate * h * count, times(t, count));
+            if c("dedicated_master_enabled").and_then(Value::as_bool) == Some(true) {
+                let mt = c("dedicated_master_type").and_then(Value::as_str);
+                let mc = c("dedicated_master_count")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(3.0);
+                match mt.and_then(|m| p.opensearch_instance_hourly.get(m).map(|r| (m, r))) {
+                    Some((m, r)) => {
+                        out.monthly = out.monthly.map(|x| x + r * h * mc);
+                        out.detail
+                            .push_str(&format!(" + {} dedicated masters", times(m, mc)));
+                    }
+                    None => {
+                        out.detail.push_str(" + dedicated masters (not priced)");
+                        out.partial = true;
+                    }
+                }
             }
+            out
         }
         t => {
             if let Some(rate) = p.flat_hourly.get(t) {
-                (Some(rate * h), format!("{rate}/hour"))
+                Priced::some(rate * h, format!("{rate} USD/hour"))
             } else if let Some(m) = p.monthly.get(t) {
-                (Some(*m), format!("{m}/month"))
+                Priced::some(*m, format!("{m} USD/month"))
             } else {
                 return None;
             }

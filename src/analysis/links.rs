@@ -40,6 +40,29 @@ pub fn referrers(g: &Graph, to: NodeId, types: &[&str], attribute: &str) -> Vec<
     v
 }
 
+/// Like [`referrers`], with whether each link is certain (`false`: the referring instance may
+/// mean another instance than `to`: an ambiguous edge).
+pub fn referrers_certain(
+    g: &Graph,
+    to: NodeId,
+    types: &[&str],
+    attribute: &str,
+) -> Vec<(NodeId, bool)> {
+    let mut v: Vec<(NodeId, bool)> = Vec::new();
+    for e in g.incoming(to).filter(|e| {
+        e.attribute == attribute
+            && types.contains(&g.node(e.from).type_.as_str())
+            && live(g, e.from)
+    }) {
+        match v.iter_mut().find(|(n, _)| *n == e.from) {
+            Some((_, certain)) => *certain |= !e.ambiguous,
+            None => v.push((e.from, !e.ambiguous)),
+        }
+    }
+    v.sort_unstable();
+    v
+}
+
 /// The one node of one of `types` that `attribute` of `from` comes from.
 pub fn target(g: &Graph, from: NodeId, attribute: &str, types: &[&str]) -> Found<NodeId> {
     let node = g.node(from);
@@ -47,11 +70,18 @@ pub fn target(g: &Graph, from: NodeId, attribute: &str, types: &[&str]) -> Found
         .into_iter()
         .filter(|e| types.contains(&g.node(e.to).type_.as_str()))
         .collect();
-    match edges.as_slice() {
-        [e] if !e.ambiguous => return Found::Yes(e.to),
+    // The same target may come twice (a reference and a value join, two module paths). One
+    // candidate of the wanted types is the answer even through an ambiguous edge: the
+    // ambiguity was then between module outputs of other types (Terraform drops the output
+    // name of `module.m[each.value.k].out`), and the attribute can only name that one.
+    let mut targets: Vec<NodeId> = edges.iter().map(|e| e.to).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    match targets.as_slice() {
+        [t] => return Found::Yes(*t),
         [] => {}
         many => {
-            let names: Vec<&str> = many.iter().map(|e| g.node(e.to).address.as_str()).collect();
+            let names: Vec<&str> = many.iter().map(|&t| g.node(t).address.as_str()).collect();
             return Found::Unknown(format!(
                 "`{attribute}` of {} could come from any of {}",
                 node.address,
@@ -67,7 +97,8 @@ pub fn target(g: &Graph, from: NodeId, attribute: &str, types: &[&str]) -> Found
     }
     let path = [Seg::Key(attribute.to_string())];
     match node.values().get(attribute) {
-        Some(Value::String(s)) => Found::Outside(format!(
+        // Providers store an unset string as "" in state.
+        Some(Value::String(s)) if !s.is_empty() => Found::Outside(format!(
             "`{attribute}` of {} is {s}, which is not in this plan",
             node.address
         )),
@@ -89,9 +120,10 @@ pub fn unknown(g: &Graph, id: NodeId, attribute: &str) -> bool {
     marked(g.node(id).unknown(), &[Seg::Key(attribute.to_string())])
 }
 
-/// A CIDR attribute: parsed, unknown (with reason), or absent.
+/// A CIDR attribute: parsed, unknown (with reason), or absent (null, or "" as providers
+/// store an unset string in state).
 pub fn cidr(g: &Graph, id: NodeId, attribute: &str) -> Option<Found<IpNet>> {
-    match string(g, id, attribute) {
+    match string(g, id, attribute).filter(|s| !s.is_empty()) {
         Some(s) => Some(match s.parse::<IpNet>() {
             Ok(n) => Found::Yes(n.trunc()),
             Err(_) => Found::Unknown(format!(

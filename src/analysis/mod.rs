@@ -3,10 +3,13 @@
 //! results; `policy::builtin` turns those into verdicts.
 
 pub mod cost;
+pub mod diagram;
 pub mod external;
 pub mod links;
 pub mod peering;
+pub mod peering_sg;
 pub mod reverse_peering;
+pub mod route_destination;
 
 #[cfg(test)]
 mod tests;

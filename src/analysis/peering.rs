@@ -1,20 +1,23 @@
 //! AWS VPC peering: both sides of a peering connection, their CIDRs, the route tables that
-//! serve subnets, the routes through *this* peering, and the security groups that admit the
-//! peer. A peering that `terraform apply` creates without routes on both sides is a broken
-//! network; this module finds which route table lacks which route.
+//! serve subnets, and the routes through *this* peering. A peering that `terraform apply`
+//! creates without routes on both sides is a broken network; this module finds which route
+//! table lacks which route. Security groups are in `peering_sg`, the destination of one route
+//! in `route_destination`.
 //!
 //! The peering id is usually unknown at plan time, so a route is tied to a peering through the
 //! graph: a reference (`vpc_peering_connection_id = aws_vpc_peering_connection.p.id`), a
 //! reference to its `aws_vpc_peering_connection_accepter`, or a value join for existing ones.
 
-use super::links::{cidr, edges_on, live, referrers, string, target, Found};
-use crate::graph::{Graph, NodeId};
+use super::links::{
+    cidr, edges_on, live, referrers, referrers_certain, string, target, unknown, Found,
+};
+use crate::graph::{Action, Graph, NodeId};
 use ipnet::IpNet;
 use serde_json::Value;
 
 pub const PEERING: &str = "aws_vpc_peering_connection";
 pub const ACCEPTER: &str = "aws_vpc_peering_connection_accepter";
-const VPC: [&str; 1] = ["aws_vpc"];
+pub(super) const VPC: [&str; 1] = ["aws_vpc"];
 const ROUTE_TABLE: &str = "aws_route_table";
 const DEFAULT_ROUTE_TABLE: &str = "aws_default_route_table";
 
@@ -34,12 +37,37 @@ impl Role {
     }
 }
 
-/// One end: its VPC and that VPC's CIDRs.
+/// An address family: the VPC (and association) attribute holding its CIDR, the association
+/// type, the `aws_route` destination attribute and the inline `route` entry's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Family {
+    pub vpc_attr: &'static str,
+    pub association: &'static str,
+    pub route_attr: &'static str,
+    pub inline_attr: &'static str,
+}
+
+pub const IPV4: Family = Family {
+    vpc_attr: "cidr_block",
+    association: "aws_vpc_ipv4_cidr_block_association",
+    route_attr: "destination_cidr_block",
+    inline_attr: "cidr_block",
+};
+
+pub const IPV6: Family = Family {
+    vpc_attr: "ipv6_cidr_block",
+    association: "aws_vpc_ipv6_cidr_block_association",
+    route_attr: "destination_ipv6_cidr_block",
+    inline_attr: "ipv6_cidr_block",
+};
+
+/// One end: its VPC and that VPC's IPv4 CIDRs.
 #[derive(Debug)]
 pub struct Side {
     pub role: Role,
     pub vpc: Found<NodeId>,
-    /// Each CIDR with the resource it comes from (the VPC or a CIDR association).
+    /// Each CIDR with the attribute it comes from (`aws_vpc.a.cidr_block`, or a CIDR
+    /// association's).
     pub cidrs: Vec<Found<(IpNet, String)>>,
 }
 
@@ -63,6 +91,7 @@ impl Peering {
         }
     }
 
+    /// (this side, the other side), requester first.
     pub fn sides(&self) -> [(&Side, &Side); 2] {
         [
             (&self.requester, &self.accepter),
@@ -71,7 +100,7 @@ impl Peering {
     }
 
     /// True when `id` is this peering or one of its accepter resources.
-    fn is_this(&self, id: NodeId) -> bool {
+    pub fn is_this(&self, id: NodeId) -> bool {
         id == self.node || self.accepters.contains(&id)
     }
 }
@@ -87,10 +116,15 @@ fn side(g: &Graph, peering: NodeId, attribute: &str, role: Role) -> Side {
 
 /// The VPC's primary CIDR and the secondary ones from `aws_vpc_ipv4_cidr_block_association`.
 pub fn vpc_cidrs(g: &Graph, vpc: NodeId) -> Vec<Found<(IpNet, String)>> {
+    cidrs_of(g, vpc, IPV4)
+}
+
+/// The VPC's CIDRs of one address family, primary first, each with its source attribute.
+pub fn cidrs_of(g: &Graph, vpc: NodeId, family: Family) -> Vec<Found<(IpNet, String)>> {
     let mut out = Vec::new();
     let mut from = |id: NodeId| {
-        let source = format!("{}.cidr_block", g.node(id).address);
-        match cidr(g, id, "cidr_block") {
+        let source = format!("{}.{}", g.node(id).address, family.vpc_attr);
+        match cidr(g, id, family.vpc_attr) {
             Some(Found::Yes(n)) => out.push(Found::Yes((n, source))),
             Some(Found::Unknown(r)) => out.push(Found::Unknown(r)),
             Some(Found::Outside(r)) => out.push(Found::Outside(r)),
@@ -98,10 +132,15 @@ pub fn vpc_cidrs(g: &Graph, vpc: NodeId) -> Vec<Found<(IpNet, String)>> {
         }
     };
     from(vpc);
-    for a in referrers(g, vpc, &["aws_vpc_ipv4_cidr_block_association"], "vpc_id") {
+    for a in referrers(g, vpc, &[family.association], "vpc_id") {
         from(a);
     }
     out
+}
+
+/// True when the plan creates the node (it did not exist before this apply).
+pub fn created(g: &Graph, id: NodeId) -> bool {
+    matches!(g.node(id).action, Action::Create | Action::Replace)
 }
 
 /// A route table that must carry the route: a resource, or the VPC's implicit main table.
@@ -161,14 +200,12 @@ pub fn serving_tables(g: &Graph, vpc: NodeId) -> Found<Vec<Table>> {
             // every table of the VPC is taken to serve subnets.
             return Found::Yes(tables.into_iter().map(Table::Resource).collect());
         }
-        let node = g.node(vpc);
-        if node.from_prior_state || node.action == crate::graph::Action::NoOp {
-            return Found::Unknown(format!(
-                "neither route tables nor subnets of {} are in this plan, so the tables that need a route cannot be told",
-                node.address
-            ));
-        }
-        return Found::Yes(Vec::new());
+        // Subnets and route tables are then managed elsewhere (another state, the console):
+        // nothing here says which tables need the route, or whether they have it.
+        return Found::Unknown(format!(
+            "no route table or subnet of {} is in this plan, so the tables that need a route cannot be told",
+            g.node(vpc).address
+        ));
     }
     need.sort_by_key(|t| t.address(g));
     need.dedup();
@@ -180,36 +217,44 @@ pub fn serving_tables(g: &Graph, vpc: NodeId) -> Found<Vec<Table>> {
 pub enum Coverage {
     /// By this route (an `aws_route`, or the table itself for an inline route).
     Covered(NodeId),
+    /// Only narrower routes reach part of the CIDR (a deliberate choice, often: one subnet).
+    Partial(Vec<(NodeId, IpNet)>),
     Unknown(String),
     Missing,
 }
 
 /// A destination CIDR that may be known only through a reference.
-enum Dest {
+pub(super) enum Dest {
     Known(IpNet),
-    /// Unknown value, but the reference proves it is this node's `cidr_block`.
-    CidrOf(NodeId),
+    /// Unknown value, but a reference proves it is this attribute (`aws_vpc.b.cidr_block`).
+    Of(String),
     Unknown(String),
+    /// Not set.
+    Absent,
 }
 
-fn route_dest(g: &Graph, route: NodeId, attribute: &str) -> Dest {
+pub(super) fn route_dest(g: &Graph, route: NodeId, attribute: &str) -> Dest {
     match cidr(g, route, attribute) {
-        Some(Found::Yes(n)) => return Dest::Known(n),
-        Some(Found::Unknown(r)) => {
+        Some(Found::Yes(n)) => Dest::Known(n),
+        Some(Found::Unknown(r)) if unknown(g, route, attribute) => {
             let edges = edges_on(g, route, attribute);
             if let [e] = edges.as_slice() {
-                if !e.ambiguous && e.via.last().is_some_and(|v| v.ends_with(".cidr_block")) {
-                    return Dest::CidrOf(e.to);
+                if let (false, Some(last)) = (e.ambiguous, e.via.last()) {
+                    // `via` ends with the attribute read (`aws_vpc.this.cidr_block`); the
+                    // instance is the edge's target.
+                    if let Some((_, attr)) = last.rsplit_once('.') {
+                        return Dest::Of(format!("{}.{attr}", g.node(e.to).address));
+                    }
                 }
             }
-            return Dest::Unknown(r);
+            Dest::Unknown(r)
         }
-        _ => {}
+        Some(Found::Unknown(r) | Found::Outside(r)) => Dest::Unknown(r),
+        None => Dest::Absent,
     }
-    Dest::Unknown(format!("{} has no `{attribute}`", g.node(route).address))
 }
 
-/// Does the route go through this peering? Some(true/false) or None with a reason.
+/// Does the route go through this peering? Ok(true/false) or Err with a reason.
 fn through(g: &Graph, p: &Peering, route: NodeId) -> Result<bool, String> {
     let edges = edges_on(g, route, "vpc_peering_connection_id");
     if edges.iter().any(|e| p.is_this(e.to) && !e.ambiguous) {
@@ -225,28 +270,57 @@ fn through(g: &Graph, p: &Peering, route: NodeId) -> Result<bool, String> {
     if !edges.is_empty() {
         return Ok(false);
     }
-    match (string(g, route, "vpc_peering_connection_id"), string(g, p.node, "id")) {
+    match (
+        string(g, route, "vpc_peering_connection_id"),
+        string(g, p.node, "id"),
+    ) {
         (Some(a), Some(b)) => Ok(a == b),
-        (Some(_), None) | (None, _) if super::links::unknown(g, route, "vpc_peering_connection_id") => {
-            Err(format!(
-                "`vpc_peering_connection_id` of {} is known only after apply and its reference could not be followed",
-                g.node(route).address
-            ))
-        }
+        (None, _) if unknown(g, route, "vpc_peering_connection_id") => Err(format!(
+            "`vpc_peering_connection_id` of {} is known only after apply and its reference could not be followed",
+            g.node(route).address
+        )),
         _ => Ok(false),
     }
 }
 
-/// Coverage of `table` for traffic to `peer` (one CIDR of the other side) through `p`.
-pub fn coverage(
-    g: &Graph,
-    p: &Peering,
-    table: Table,
-    peer: (IpNet, &str),
-    peer_vpc: NodeId,
-) -> Coverage {
-    let routes: Vec<NodeId> = match table {
-        Table::Resource(t) => referrers(g, t, &["aws_route"], "route_table_id"),
+/// What the routes of one table contribute toward one CIDR.
+#[derive(Default)]
+struct Tally {
+    covered: Option<NodeId>,
+    partial: Vec<(NodeId, IpNet)>,
+    doubts: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, by: NodeId, dest: Dest, peer: (IpNet, &str)) {
+        match dest {
+            Dest::Known(d) if d.contains(&peer.0) => self.covered = self.covered.or(Some(by)),
+            Dest::Known(d) if peer.0.contains(&d) => self.partial.push((by, d)),
+            Dest::Of(source) if source == peer.1 => self.covered = self.covered.or(Some(by)),
+            Dest::Known(_) | Dest::Of(_) | Dest::Absent => {}
+            Dest::Unknown(why) => self.doubts.push(why),
+        }
+    }
+
+    fn verdict(self) -> Coverage {
+        match (
+            self.covered,
+            self.doubts.is_empty(),
+            self.partial.is_empty(),
+        ) {
+            (Some(r), _, _) => Coverage::Covered(r),
+            (None, false, _) => Coverage::Unknown(self.doubts.join("; ")),
+            (None, true, false) => Coverage::Partial(self.partial),
+            (None, true, true) => Coverage::Missing,
+        }
+    }
+}
+
+/// Coverage of `table` for traffic to `peer` (one CIDR of the other side, with its source
+/// attribute) through `p`.
+pub fn coverage(g: &Graph, p: &Peering, table: Table, peer: (IpNet, &str)) -> Coverage {
+    let routes: Vec<(NodeId, bool)> = match table {
+        Table::Resource(t) => referrers_certain(g, t, &["aws_route"], "route_table_id"),
         // Routes into the implicit main table name the VPC's `main_route_table_id`.
         Table::Main(vpc) => g
             .incoming(vpc)
@@ -257,146 +331,110 @@ pub fn coverage(
                         v.contains("main_route_table_id") || v.contains("default_route_table_id")
                     })
             })
-            .map(|e| e.from)
-            .filter(|&r| live(g, r))
+            .map(|e| (e.from, !e.ambiguous))
+            .filter(|&(r, _)| live(g, r))
             .collect(),
     };
-    let mut doubts = Vec::new();
-    for r in routes {
-        let via = match through(g, p, r) {
-            Ok(v) => v,
-            Err(why) => {
-                doubts.push(why);
-                continue;
+    let mut tally = Tally::default();
+    for (r, certain) in routes {
+        match through(g, p, r) {
+            Ok(true) if certain => tally.add(r, route_dest(g, r, IPV4.route_attr), peer),
+            // It may be a route of another table: it cannot cover this one for sure.
+            Ok(true) => {
+                let mut maybe = Tally::default();
+                maybe.add(r, route_dest(g, r, IPV4.route_attr), peer);
+                if maybe.covered.is_some() || !maybe.doubts.is_empty() {
+                    tally.doubts.push(format!(
+                        "{} may be in {} (its `route_table_id` reference is ambiguous)",
+                        g.node(r).address,
+                        table.describe(g)
+                    ));
+                }
             }
-        };
-        if !via {
-            continue;
-        }
-        match route_dest(g, r, "destination_cidr_block") {
-            Dest::Known(d) if d.contains(&peer.0) => return Coverage::Covered(r),
-            Dest::Known(_) => {}
-            Dest::CidrOf(n) if n == peer_vpc && peer.1.starts_with(&g.node(n).address) => {
-                return Coverage::Covered(r)
-            }
-            Dest::CidrOf(_) => {}
-            Dest::Unknown(why) => doubts.push(why),
+            Ok(false) => {}
+            Err(why) => tally.doubts.push(why),
         }
     }
     if let Table::Resource(t) = table {
-        match inline(g, p, t, peer.0) {
-            Coverage::Missing => {}
-            c => return c,
-        }
+        inline(g, p, t, peer, &mut tally);
     }
-    match doubts.is_empty() {
-        true => Coverage::Missing,
-        false => Coverage::Unknown(doubts.join("; ")),
+    tally.verdict()
+}
+
+/// A key of an inline `route` entry: known (a string or null) or known only after apply.
+fn entry<'v>(r: &'v Value, key: &str) -> Result<Option<&'v str>, ()> {
+    match r.get(key) {
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Ok(None),
+        None => Err(()),
     }
 }
 
 /// Inline `route` entries of an `aws_route_table` / `aws_default_route_table`.
-fn inline(g: &Graph, p: &Peering, table: NodeId, peer: IpNet) -> Coverage {
-    let refers_to_peering = edges_on(g, table, "route").iter().any(|e| p.is_this(e.to));
-    let Some(Value::Array(routes)) = g.node(table).values().get("route") else {
-        return Coverage::Missing;
+fn inline(g: &Graph, p: &Peering, table: NodeId, peer: (IpNet, &str), tally: &mut Tally) {
+    let addr = &g.node(table).address;
+    let peerings: Vec<NodeId> = edges_on(g, table, "route")
+        .iter()
+        .filter(|e| [PEERING, ACCEPTER].contains(&g.node(e.to).type_.as_str()))
+        .map(|e| e.to)
+        .collect();
+    let mine = peerings.iter().any(|&t| p.is_this(t));
+    let others = peerings.iter().any(|&t| !p.is_this(t));
+    let routes = match g.node(table).values().get("route") {
+        Some(Value::Array(routes)) => routes,
+        // `route` is computed from every route of the table when the configuration sets no
+        // inline route; it is inline (and undecided) only when the configuration refers to
+        // something in it.
+        _ if unknown(g, table, "route")
+            && (!peerings.is_empty() || g.unresolved_of(table).any(|u| u.attribute == "route")) =>
+        {
+            tally.doubts.push(format!(
+                "the inline routes of {addr} are known only after apply"
+            ));
+            return;
+        }
+        _ => return,
     };
     let pid = string(g, p.node, "id");
     for r in routes {
-        let dest = r
-            .get("cidr_block")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<IpNet>().ok());
-        let via = r.get("vpc_peering_connection_id").and_then(Value::as_str);
-        let through = match (via, pid) {
-            (Some(v), Some(id)) => v == id,
-            (None, _) => refers_to_peering,
-            (Some(_), None) => false,
+        let via = match (entry(r, "vpc_peering_connection_id"), pid) {
+            (Ok(Some(v)), Some(id)) => v == id,
+            (Ok(_), _) => false,
+            // Known only after apply: the table's `route` refers to this peering (and no
+            // other), so this entry goes through it.
+            (Err(()), _) if mine && !others => true,
+            (Err(()), _) if mine => {
+                tally.doubts.push(format!(
+                    "the inline routes of {addr} refer to several peering connections, and which entry goes through which is known only after apply"
+                ));
+                continue;
+            }
+            (Err(()), _) => false,
         };
-        if through && dest.is_some_and(|d| d.trunc().contains(&peer)) {
-            return Coverage::Covered(table);
+        if !via {
+            continue;
         }
-    }
-    Coverage::Missing
-}
-
-/// Security groups of a VPC that admit traffic from `peer` on one of `ports` (empty: any).
-pub fn admitting_groups(
-    g: &Graph,
-    vpc: NodeId,
-    peer: IpNet,
-    ports: &[u16],
-) -> (Vec<NodeId>, Vec<String>) {
-    let mut yes = Vec::new();
-    let mut doubts = Vec::new();
-    for sg in referrers(g, vpc, &["aws_security_group"], "vpc_id") {
-        let mut rules: Vec<(Value, String)> = Vec::new();
-        if let Some(Value::Array(ing)) = g.node(sg).values().get("ingress") {
-            rules.extend(ing.iter().map(|r| (r.clone(), g.node(sg).address.clone())));
-        } else if super::links::unknown(g, sg, "ingress") && !edges_on(g, sg, "ingress").is_empty()
-        {
-            doubts.push(format!(
-                "the inline ingress of {} is known only after apply",
-                g.node(sg).address
-            ));
-        }
-        for r in referrers(g, sg, &["aws_security_group_rule"], "security_group_id") {
-            let v = g.node(r).values();
-            if v.get("type").and_then(Value::as_str) == Some("ingress") {
-                rules.push((v.clone(), g.node(r).address.clone()));
-            }
-        }
-        for r in referrers(
-            g,
-            sg,
-            &["aws_vpc_security_group_ingress_rule"],
-            "security_group_id",
-        ) {
-            let v = g.node(r).values();
-            let mut rule = v.clone();
-            if let Some(c) = v.get("cidr_ipv4") {
-                rule["cidr_blocks"] = Value::Array(vec![c.clone()]);
-            }
-            if v.get("ip_protocol").is_some() {
-                rule["protocol"] = v["ip_protocol"].clone();
-            }
-            rules.push((rule, g.node(r).address.clone()));
-        }
-        if rules.iter().any(|(r, _)| admits(r, peer, ports)) {
-            yes.push(sg);
-        }
-    }
-    (yes, doubts)
-}
-
-fn admits(rule: &Value, peer: IpNet, ports: &[u16]) -> bool {
-    let cidrs = rule.get("cidr_blocks").and_then(Value::as_array);
-    let from_peer = cidrs.is_some_and(|c| {
-        c.iter()
-            .filter_map(Value::as_str)
-            .filter_map(|s| s.parse::<IpNet>().ok())
-            .any(|n| n.trunc().contains(&peer))
-    });
-    if !from_peer {
-        return false;
-    }
-    let all = matches!(
-        rule.get("protocol").and_then(Value::as_str),
-        Some("-1" | "all")
-    );
-    if ports.is_empty() || all {
-        return true;
-    }
-    let num = |k: &str| rule.get(k).and_then(Value::as_i64);
-    match (num("from_port"), num("to_port")) {
-        (Some(f), Some(t)) => ports.iter().any(|&p| (f..=t).contains(&i64::from(p))),
-        _ => false,
+        let dest = match entry(r, IPV4.inline_attr) {
+            Ok(Some(s)) => s
+                .parse::<IpNet>()
+                .map_or(Dest::Absent, |n| Dest::Known(n.trunc())),
+            Ok(None) => Dest::Absent,
+            Err(()) => Dest::Unknown(format!(
+                "the destination of an inline route of {addr} is known only after apply"
+            )),
+        };
+        tally.add(table, dest, peer);
     }
 }
 
 /// The known CIDRs of a side.
 pub fn known_cidrs(side: &Side) -> Vec<(IpNet, &str)> {
-    side.cidrs
+    known(&side.cidrs)
+}
+
+/// The known entries of a CIDR list.
+pub fn known(cidrs: &[Found<(IpNet, String)>]) -> Vec<(IpNet, &str)> {
+    cidrs
         .iter()
         .filter_map(|c| match c {
             Found::Yes((n, s)) => Some((*n, s.as_str())),
@@ -407,11 +445,46 @@ pub fn known_cidrs(side: &Side) -> Vec<(IpNet, &str)> {
 
 /// Why a side's CIDRs are not all known.
 pub fn cidr_doubts(side: &Side) -> Vec<String> {
-    side.cidrs
+    doubts(&side.cidrs)
+}
+
+/// The reasons of the unknown entries of a CIDR list.
+pub fn doubts(cidrs: &[Found<(IpNet, String)>]) -> Vec<String> {
+    cidrs
         .iter()
         .filter_map(|c| match c {
             Found::Unknown(r) | Found::Outside(r) => Some(r.clone()),
             Found::Yes(_) => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Coverage, Dest, Tally};
+
+    #[test]
+    fn tally_prefers_cover_then_doubt_then_part() {
+        let peer = ("10.2.0.0/16".parse().unwrap(), "aws_vpc.b.cidr_block");
+        let known = |s: &str| Dest::Known(s.parse().unwrap());
+        let mut t = Tally::default();
+        t.add(1, known("10.2.1.0/24"), peer);
+        t.add(2, known("10.3.0.0/16"), peer);
+        assert_eq!(
+            t.verdict(),
+            Coverage::Partial(vec![(1, "10.2.1.0/24".parse().unwrap())])
+        );
+        let mut t = Tally::default();
+        t.add(1, known("10.2.1.0/24"), peer);
+        t.add(2, Dest::Unknown("why".into()), peer);
+        assert_eq!(t.verdict(), Coverage::Unknown("why".into()));
+        let mut t = Tally::default();
+        t.add(2, Dest::Unknown("why".into()), peer);
+        t.add(3, Dest::Of("aws_vpc.b.cidr_block".into()), peer);
+        assert_eq!(t.verdict(), Coverage::Covered(3));
+        let mut t = Tally::default();
+        t.add(4, known("10.0.0.0/8"), peer);
+        assert_eq!(t.verdict(), Coverage::Covered(4));
+        assert_eq!(Tally::default().verdict(), Coverage::Missing);
+    }
 }

@@ -94,16 +94,27 @@ pub fn reverse(g: &Graph, peering: NodeId) -> Found<NodeId> {
             _ => {}
         }
     }
-    if doubts.is_empty() {
-        Found::Outside(format!(
-            "no {} in this plan peers {} back to {}",
-            node.type_,
+    if !doubts.is_empty() {
+        return Found::Unknown(doubts.join("; "));
+    }
+    // A remote network this plan does not manage belongs to another state (often another
+    // team's project or subscription), where its peering back would live.
+    let managed = remote
+        .node
+        .is_some_and(|n| g.node(n).mode == crate::plan::Mode::Managed);
+    if !managed {
+        return Found::Unknown(format!(
+            "the remote network {} is not managed in this plan, so its peering back to {} would be in another state",
             describe(g, &remote),
             describe(g, &local)
-        ))
-    } else {
-        Found::Unknown(doubts.join("; "))
+        ));
     }
+    Found::Outside(format!(
+        "no {} in this plan peers {} back to {}",
+        node.type_,
+        describe(g, &remote),
+        describe(g, &local)
+    ))
 }
 
 pub fn describe(g: &Graph, n: &Network) -> String {

@@ -22,7 +22,7 @@ fn report(g: &Graph, peering: &str) -> Vec<String> {
             out.push(format!("{}: vpc {:?}", side.role.as_str(), side.vpc));
             continue;
         };
-        let Found::Yes(peer_vpc) = other.vpc else {
+        let Found::Yes(_) = other.vpc else {
             continue;
         };
         let tables = match serving_tables(g, vpc) {
@@ -34,8 +34,9 @@ fn report(g: &Graph, peering: &str) -> Vec<String> {
         };
         for t in tables {
             for (cidr, src) in known_cidrs(other) {
-                let c = match coverage(g, &p, t, (cidr, src), peer_vpc) {
+                let c = match coverage(g, &p, t, (cidr, src)) {
                     Coverage::Covered(r) => format!("covered by {}", g.node(r).address),
+                    Coverage::Partial(r) => format!("partly covered by {}", g.node(r[0].0).address),
                     Coverage::Missing => "MISSING".to_string(),
                     Coverage::Unknown(w) => format!("unknown: {w}"),
                 };
@@ -125,7 +126,11 @@ fn hosted_zone_lookup_is_a_prerequisite_with_its_dependants() {
         .map(|&d| g.node(d).address.as_str())
         .collect();
     assert_eq!(deps, vec!["aws_route53_record.db"]);
-    assert!(p.looked_up.contains_key("name"), "{:?}", p.looked_up);
+    assert!(
+        p.looked_up.iter().any(|(k, _)| k == "name"),
+        "{:?}",
+        p.looked_up
+    );
     let g = load("peering-cross-account.json");
     let me = g.find("data.aws_caller_identity.peer").unwrap();
     assert!(prerequisite(&g, me, &c).is_none(), "self-contained");
@@ -166,4 +171,197 @@ fn prod_sized_test_database_costs_more_than_the_fixed_one() {
         small.total
     );
     assert!(!big.partial);
+}
+
+#[test]
+fn route_destinations_are_judged_against_the_peer_vpc() {
+    use super::route_destination::{route_destination, Verdict};
+    let g = load("peering-route-destinations.json");
+    let verdict = |route: &str| route_destination(&g, g.find(route).unwrap()).verdict;
+    let kind = |v: &Verdict| match v {
+        Verdict::Peer { .. } => "peer",
+        Verdict::TooWide { .. } => "too wide",
+        Verdict::Own { .. } => "own",
+        Verdict::Wrong { .. } => "wrong",
+        Verdict::NotASide { .. } => "not a side",
+        Verdict::Unknown(_) => "unknown",
+    };
+    let got: Vec<(&str, &str)> = [
+        "aws_route.app_to_data",
+        "aws_route.app_to_data_secondary",
+        "aws_route.app_to_itself",
+        "aws_route.data_to_app_subnet",
+        "aws_route.data_to_everything",
+        "aws_route.data_to_office",
+    ]
+    .iter()
+    .map(|r| (*r, kind(&verdict(r))))
+    .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("aws_route.app_to_data", "peer"),
+            ("aws_route.app_to_data_secondary", "peer"),
+            ("aws_route.app_to_itself", "own"),
+            ("aws_route.data_to_app_subnet", "peer"),
+            ("aws_route.data_to_everything", "too wide"),
+            ("aws_route.data_to_office", "wrong"),
+        ]
+    );
+    match verdict("aws_route.data_to_everything") {
+        Verdict::TooWide { covers, .. } => {
+            assert_eq!(
+                covers,
+                vec![(
+                    "10.90.0.0/16".parse().unwrap(),
+                    "aws_vpc.app.cidr_block".into()
+                )]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Through the accepter of a cross-account peering.
+    let g = load("peering-cross-account.json");
+    let r = route_destination(&g, g.find("aws_route.accepter_to_requester").unwrap());
+    assert!(matches!(r.verdict, Verdict::Peer { .. }), "{r:?}");
+    assert_eq!(r.peering, g.find("aws_vpc_peering_connection.requester"));
+}
+
+#[test]
+fn a_wider_route_through_the_peering_covers_the_cidr() {
+    let g = load("peering-route-destinations.json");
+    let p = Peering::resolve(&g, g.find("aws_vpc_peering_connection.app_data").unwrap());
+    let table = super::peering::Table::Resource(g.find("aws_route_table.data").unwrap());
+    let c = coverage(
+        &g,
+        &p,
+        table,
+        ("10.90.0.0/16".parse().unwrap(), "aws_vpc.app.cidr_block"),
+    );
+    assert_eq!(
+        c,
+        Coverage::Covered(g.find("aws_route.data_to_everything").unwrap())
+    );
+}
+
+#[test]
+fn security_groups_of_existing_vpcs_are_unknown_not_missing() {
+    use super::peering_sg::{admission, Admission};
+    let cidr = |s: &str| s.parse().unwrap();
+    let g = load("peering-two-sides.json");
+    let accepter = g.find("aws_vpc.accepter").unwrap();
+    let sg = g.find("aws_security_group.accepter").unwrap();
+    assert_eq!(
+        admission(&g, accepter, cidr("10.10.0.0/16"), &[]),
+        Admission::Admitted(sg)
+    );
+    assert_eq!(
+        admission(&g, accepter, cidr("10.10.0.0/16"), &[5432]),
+        Admission::Admitted(sg)
+    );
+    assert_eq!(
+        admission(&g, accepter, cidr("10.10.0.0/16"), &[443]),
+        Admission::Missing(vec![sg])
+    );
+    let g = load("peering-one-side-missing.json");
+    let accepter = g.find("aws_vpc.accepter").unwrap();
+    assert!(matches!(
+        admission(&g, accepter, cidr("10.10.0.0/16"), &[]),
+        Admission::Missing(_)
+    ));
+    let g = load("peering-existing-literal.json");
+    let shared = g.find("aws_vpc.shared").unwrap();
+    match admission(&g, shared, cidr("10.70.0.0/16"), &[]) {
+        Admission::Unknown(why) => assert!(why.contains("not created by this plan"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn reverse_peerings_are_found_or_missing() {
+    use super::reverse_peering::reverse;
+    for (plan, t) in [
+        ("azure-vnet-peering", "azurerm_virtual_network_peering"),
+        ("gcp-network-peering", "google_compute_network_peering"),
+    ] {
+        let g = load(&format!("{plan}.json"));
+        let there = g.find(&format!("{t}.hub_to_spoke")).unwrap();
+        let back = g.find(&format!("{t}.spoke_to_hub")).unwrap();
+        assert_eq!(reverse(&g, there), Found::Yes(back));
+        let g = load(&format!("{plan}-one-way.json"));
+        let there = g.find(&format!("{t}.hub_to_spoke")).unwrap();
+        assert!(matches!(reverse(&g, there), Found::Outside(_)), "{plan}");
+    }
+}
+
+#[test]
+fn builtin_classification_is_valid_and_params_override_it() {
+    use super::external::{Class, Classification};
+    let c = Classification::builtin();
+    assert_eq!(c.classify("aws_region"), Class::SelfContained);
+    assert_eq!(c.classify("aws_iam_policy_document"), Class::SelfContained);
+    assert_eq!(c.classify("terraform_remote_state"), Class::Remote);
+    assert_eq!(c.classify("aws_vpc"), Class::Lookup);
+    assert_eq!(c.classify("somecloud_anything"), Class::Lookup);
+    let c = Classification::new(&["mycorp_*"], &["aws_region"], &["aws_vpc"]).unwrap();
+    assert_eq!(c.classify("mycorp_settings"), Class::SelfContained);
+    assert_eq!(c.classify("aws_region"), Class::Lookup);
+    assert_eq!(c.classify("aws_vpc"), Class::Remote);
+    assert_eq!(c.classify("aws_caller_identity"), Class::SelfContained);
+    assert!(Classification::new(&["["], &[], &[]).is_err());
+}
+
+#[test]
+fn inventory_lists_external_prerequisites_in_the_report_shape() {
+    use super::external::{inventory, Classification};
+    let g = load("external-lookups.json");
+    let inv = inventory(&g, &Classification::builtin());
+    let addresses: Vec<&str> = inv
+        .iter()
+        .map(|p| g.node(p.node).address.as_str())
+        .collect();
+    assert_eq!(
+        addresses,
+        vec![
+            "data.aws_acm_certificate.web",
+            "data.aws_iam_role.deployer",
+            "data.aws_kms_alias.shared",
+            "data.aws_route53_zone.corp",
+            "data.aws_secretsmanager_secret_version.db",
+            "data.aws_ssm_parameter.ami",
+            "data.aws_subnets.shared",
+            "data.aws_vpc.shared",
+            "data.terraform_remote_state.network",
+        ]
+    );
+    let remote = inv.last().unwrap().to_report(&g, "plan.json");
+    assert_eq!(remote.classification, "remote");
+    assert_eq!(
+        remote.dependants,
+        [
+            "aws_db_instance.app",
+            "aws_lb.app",
+            "aws_lb_listener.https",
+            "aws_route53_record.app"
+        ]
+    );
+    let secret = inv[4].to_report(&g, "plan.json");
+    assert_eq!(
+        secret.value.as_ref().unwrap()["secret_id"],
+        "shared/test/app-db"
+    );
+    assert!(secret.deferred.is_none() && !secret.unknown);
+}
+
+#[test]
+fn deferred_reads_name_what_is_pending() {
+    use super::external::deferred_reason;
+    let g = load("external-lookups.json");
+    let bucket = g.find("data.aws_s3_bucket.created").unwrap();
+    assert_eq!(
+        deferred_reason(&g, bucket).as_deref(),
+        Some("its arguments are known only after apply: `bucket` comes from aws_s3_bucket.new (created in this plan)")
+    );
+    let zone = g.find("data.aws_route53_zone.corp").unwrap();
+    assert_eq!(deferred_reason(&g, zone), None);
 }

@@ -124,6 +124,10 @@ pub struct Finding {
     pub remediation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
+    /// This finding fails the gate (`--fail-on`, `--fail-on-unknown`, the policy's
+    /// `on_unknown`): set by the CLI once, so every format and the exit code agree.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub blocking: bool,
 }
 
 /// Where the environment name came from.
@@ -260,6 +264,7 @@ pub(crate) mod tests {
             related: vec!["aws_db_subnet_group.main".into()],
             remediation: Some("use db.t4g.micro".into()),
             waiver: None,
+            blocking: false,
         };
         Report::new(
             vec![PlanInfo {

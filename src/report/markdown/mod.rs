@@ -60,8 +60,13 @@ impl Default for Gate {
 }
 
 impl Gate {
-    /// True when this finding alone fails the gate.
+    /// True when this finding alone fails the gate: the CLI decides once (`Finding::blocking`,
+    /// which also knows each policy's `on_unknown`); a report built without the CLI falls
+    /// back to the thresholds.
     pub fn blocks(&self, f: &Finding) -> bool {
+        if f.blocking {
+            return true;
+        }
         let severe = self.fail_on.is_some_and(|t| f.severity.at_least(t));
         match f.status {
             Status::Fail => severe,

@@ -1,0 +1,410 @@
+//! The `check` run, as a library function: configuration and policies loaded and validated
+//! first, then every plan read, resolved and evaluated (in parallel), waivers applied, the
+//! optional report sections built, and the gate decided once. Nothing here prints; `main`
+//! renders the [`Report`] and turns the gate into an exit code.
+
+use crate::analysis;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::plan::{self, Document};
+use crate::policy::{self, waiver, EvalOptions, OnUnknown, Policy};
+use crate::report::{extras, Finding, PlanInfo, Report, Severity, Status};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What decides which policies run and how.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `--env`.
+    pub env: Option<String>,
+    /// `--policies` (files or directories), added to the config's.
+    pub policy_paths: Vec<PathBuf>,
+    /// `--config`; `None`: `plangate.toml` in the working directory, if any.
+    pub config: Option<PathBuf>,
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+    /// `--no-builtin`.
+    pub no_builtin: bool,
+}
+
+/// The gate threshold: a severity, or never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    Never,
+}
+
+/// Configuration and validated policies, ready for any number of plans.
+pub struct Loaded {
+    pub config: Config,
+    pub policies: Vec<Policy>,
+}
+
+/// Load the configuration and every policy; all problems are reported before any plan is read.
+pub fn load(s: &Settings) -> Result<Loaded> {
+    let config = match &s.config {
+        Some(p) => Config::load(p)?,
+        None => Config::discover(Path::new("."))?.unwrap_or_default(),
+    };
+    let mut paths = config.policies.paths.clone();
+    paths.extend(s.policy_paths.iter().cloned());
+    let builtin = config.policies.builtin && !s.no_builtin;
+    if !builtin && paths.is_empty() {
+        return Err(Error::Usage(
+            "no policies: --no-builtin (or `builtin = false` in plangate.toml) leaves nothing to run; pass --policies DIR".into(),
+        ));
+    }
+    let all = policy::load(builtin, &paths)?;
+    let mut only = config.policies.only.clone();
+    only.extend(s.only.iter().cloned());
+    let mut skip = config.policies.skip.clone();
+    skip.extend(s.skip.iter().cloned());
+    let policies = policy::filter_rules(all, &only, &skip)?;
+    Ok(Loaded { config, policies })
+}
+
+/// One plan's results before they are merged into the report.
+struct PlanResult {
+    info: PlanInfo,
+    findings: Vec<Finding>,
+    extras: extras::Extras,
+    used_waivers: Vec<bool>,
+}
+
+/// Read, resolve and evaluate every plan (in parallel), and build the report.
+pub fn check(loaded: &Loaded, plans: &[String], s: &Settings) -> Result<Report> {
+    let results = parallel(plans, |p| check_one(loaded, p, s))?;
+    let mut infos = Vec::new();
+    let mut findings = Vec::new();
+    let mut extras = extras::Extras::default();
+    let mut used = vec![false; loaded.config.waivers.len()];
+    for r in results {
+        infos.push(r.info);
+        findings.extend(r.findings);
+        merge_extras(&mut extras, r.extras);
+        for (u, x) in used.iter_mut().zip(r.used_waivers) {
+            *u |= x;
+        }
+    }
+    let stale = waiver::stale(&loaded.config.waivers, &used);
+    for info in &mut infos {
+        info.notes.extend(stale.iter().cloned());
+    }
+    let rules = loaded.policies.iter().map(policy::rule_info).collect();
+    let mut report = Report::new(infos, rules, findings);
+    report.extras = extras;
+    Ok(report)
+}
+
+/// Run `f` over the plans on up to one thread per core, keeping the order; the first error
+/// (in plan order) wins.
+fn parallel<T: Send>(plans: &[String], f: impl Fn(&str) -> Result<T> + Sync) -> Result<Vec<T>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(plans.len())
+        .max(1);
+    if threads == 1 {
+        return plans.iter().map(|p| f(p)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<Result<T>>> = (0..plans.len()).map(|_| None).collect();
+    let results = std::sync::Mutex::new(&mut slots);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= plans.len() {
+                    break;
+                }
+                let r = f(&plans[i]);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| s.expect("every plan was checked"))
+        .collect()
+}
+
+/// Read a plan for `check`: states and errored plans are refused.
+pub fn read_plan(path: &str) -> Result<Graph> {
+    let name = plan::display_name(path);
+    let graph = match plan::read(path)? {
+        Document::Plan(p) => Graph::from_plan(*p),
+        Document::State(_) => {
+            return Err(Error::input(
+                name,
+                "this is a Terraform state (`terraform show -json` without a plan file), not a plan; run `terraform plan -out plan.out`, then `terraform show -json plan.out > plan.json`, and check plan.json",
+            ))
+        }
+    };
+    if graph.meta.errored {
+        return Err(Error::input(
+            name,
+            "Terraform reported errors while planning (`\"errored\": true`), so the plan is incomplete and cannot be gated; fix the errors `terraform plan` printed and plan again",
+        ));
+    }
+    Ok(graph)
+}
+
+fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
+    let name = plan::display_name(path).to_string();
+    let graph = read_plan(path)?;
+    let env = policy::env::detect(&graph, s.env.as_deref(), &loaded.config.environment);
+    let opts = EvalOptions {
+        env: &env,
+        plan_file: &name,
+    };
+    let mut findings = policy::evaluate(&loaded.policies, &graph, &opts);
+    accept_allowed_prerequisites(&mut findings, loaded, &env.name);
+    let (used_waivers, mut notes) = waiver::apply(
+        &mut findings,
+        &loaded.config.waivers,
+        &loaded.policies,
+        &env.name,
+        &waiver::today(),
+    );
+    notes.splice(0..0, analysis_notes(&graph));
+    let extras = build_extras(loaded, &graph, &name, &env.name, &findings);
+    Ok(PlanResult {
+        info: PlanInfo {
+            file: name,
+            terraform_version: graph.meta.terraform_version.clone(),
+            format_version: graph.meta.format_version.clone(),
+            environment: env,
+            notes,
+        },
+        findings,
+        extras,
+        used_waivers,
+    })
+}
+
+/// `[external.allow]` in plangate.toml: prerequisites accepted in an environment (or in
+/// every one, under `default`) pass, saying so.
+fn accept_allowed_prerequisites(findings: &mut [Finding], loaded: &Loaded, env: &str) {
+    let globs: Vec<globset::GlobMatcher> = ["default", env]
+        .iter()
+        .filter_map(|k| loaded.config.external_allow.get(*k))
+        .flatten()
+        .filter_map(|g| globset::Glob::new(g).ok().map(|g| g.compile_matcher()))
+        .collect();
+    if globs.is_empty() {
+        return;
+    }
+    let prerequisite_rules: Vec<&str> = loaded
+        .policies
+        .iter()
+        .filter(|p| {
+            p.check
+                .as_ref()
+                .is_some_and(|c| c.check.name() == "external-prerequisite")
+        })
+        .map(|p| p.id.as_str())
+        .collect();
+    for f in findings.iter_mut() {
+        if f.status == Status::Fail
+            && prerequisite_rules.contains(&f.rule.as_str())
+            && globs.iter().any(|g| g.is_match(&f.resource))
+        {
+            f.status = Status::Pass;
+            f.message = format!(
+                "{} is an accepted prerequisite in {env} ([external.allow] in plangate.toml)",
+                f.resource
+            );
+        }
+    }
+}
+
+/// What limited the analysis of this plan, for the report.
+fn analysis_notes(g: &Graph) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !g.meta.has_configuration {
+        notes.push("the plan has no `configuration` section, so references cannot be followed: relations rely on known ids only and may answer unknown".into());
+    }
+    if !g.meta.has_prior_state {
+        notes.push("the plan has no `prior_state`: existing resources and data sources read while planning are not in the graph".into());
+    }
+    if !g.unresolved.is_empty() {
+        notes.push(format!(
+            "{} reference(s) could not be followed (see `plangate graph`); rules that need them answer unknown",
+            g.unresolved.len()
+        ));
+    }
+    notes
+}
+
+fn ran(loaded: &Loaded, pack: &str) -> bool {
+    loaded.policies.iter().any(|p| p.pack == pack)
+}
+
+/// The external prerequisites of a plan: every data source that is not self-contained and
+/// not fed by this plan, classified with the parameters of the loaded
+/// `check = "external-prerequisite"` policy (or the defaults of the analysis).
+pub fn prerequisites(
+    loaded: &Loaded,
+    g: &Graph,
+    plan: &str,
+    env: &str,
+) -> Vec<extras::Prerequisite> {
+    let params = loaded
+        .policies
+        .iter()
+        .find(|p| {
+            p.check
+                .as_ref()
+                .is_some_and(|c| c.check.name() == "external-prerequisite")
+        })
+        .map(|p| p.params.merged(env))
+        .unwrap_or_default();
+    let list = |k: &str| -> Vec<&str> {
+        params
+            .get(k)
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default()
+    };
+    let Ok(classes) = analysis::external::Classification::new(
+        &list("self_contained"),
+        &list("lookup"),
+        &list("remote"),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for &id in g
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.is_data())
+        .map(|(i, _)| i)
+        .collect::<Vec<_>>()
+        .iter()
+    {
+        let Some(p) = analysis::external::prerequisite(g, id, &classes) else {
+            continue;
+        };
+        let n = g.node(id);
+        let value = (!p.looked_up.is_empty())
+            .then(|| serde_json::Value::Object(p.looked_up.iter().cloned().collect()));
+        out.push(extras::Prerequisite {
+            address: n.address.clone(),
+            plan: plan.to_string(),
+            data_type: n.type_.clone(),
+            classification: p.class.as_str().to_string(),
+            value,
+            unknown: false,
+            redacted: false,
+            dependants: p
+                .dependants
+                .iter()
+                .map(|&d| g.node(d).address.clone())
+                .collect(),
+            deferred: p.deferred.clone(),
+        });
+    }
+    out
+}
+
+fn build_extras(
+    loaded: &Loaded,
+    g: &Graph,
+    plan: &str,
+    env: &str,
+    findings: &[Finding],
+) -> extras::Extras {
+    let mut x = extras::Extras::default();
+    if ran(loaded, "external") {
+        x.prerequisites = prerequisites(loaded, g, plan, env);
+    }
+    if ran(loaded, "cost") {
+        x.cost_estimate = Some(cost_section(g, plan));
+    }
+    if ran(loaded, "peering") {
+        x.network_diagrams = analysis::diagram::diagrams(g, plan, findings);
+    }
+    x
+}
+
+fn cost_section(g: &Graph, plan: &str) -> extras::CostEstimate {
+    let prices = analysis::cost::Prices::builtin();
+    let est = analysis::cost::estimate(g, &prices);
+    extras::CostEstimate {
+        estimate: true,
+        currency: prices.currency.clone(),
+        total_monthly_cost: est.total,
+        partial: est.partial,
+        price_source: prices.source.clone(),
+        price_date: prices.date.clone(),
+        lines: est
+            .lines
+            .iter()
+            .map(|l| {
+                let n = g.node(l.node);
+                extras::CostLine {
+                    resource: n.address.clone(),
+                    plan: plan.to_string(),
+                    resource_type: n.type_.clone(),
+                    description: l.detail.clone(),
+                    monthly_cost: l.monthly,
+                    note: l.monthly.is_none().then(|| "not priced".to_string()),
+                }
+            })
+            .collect(),
+        notes: vec![format!(
+            "an estimate for {} ({}) from on-demand prices; not a bill",
+            est.region, est.region_source
+        )],
+    }
+}
+
+fn merge_extras(into: &mut extras::Extras, x: extras::Extras) {
+    match (&mut into.cost_estimate, x.cost_estimate) {
+        (Some(a), Some(b)) => {
+            a.total_monthly_cost =
+                ((a.total_monthly_cost + b.total_monthly_cost) * 100.0).round() / 100.0;
+            a.partial |= b.partial;
+            a.lines.extend(b.lines);
+            for n in b.notes {
+                if !a.notes.contains(&n) {
+                    a.notes.push(n);
+                }
+            }
+        }
+        (a @ None, b) => *a = b,
+        (Some(_), None) => {}
+    }
+    into.prerequisites.extend(x.prerequisites);
+    into.network_diagrams.extend(x.network_diagrams);
+}
+
+/// Decide the gate once: mark every blocking finding; true when any blocks (exit code 1).
+pub fn gate(
+    report: &mut Report,
+    policies: &[Policy],
+    fail_on: FailOn,
+    fail_on_unknown: bool,
+) -> bool {
+    let FailOn::Severity(threshold) = fail_on else {
+        return false;
+    };
+    let by_id: HashMap<&str, &Policy> = policies.iter().map(|p| (p.id.as_str(), p)).collect();
+    let mut any = false;
+    for f in &mut report.findings {
+        let severe = f.severity.at_least(threshold);
+        let unknown_fails = fail_on_unknown
+            || by_id
+                .get(f.rule.as_str())
+                .is_some_and(|p| p.on_unknown == OnUnknown::Fail);
+        f.blocking = severe
+            && match f.status {
+                Status::Fail => true,
+                Status::Unknown => unknown_fails,
+                Status::Waived | Status::Pass => false,
+            };
+        any |= f.blocking;
+    }
+    any
+}

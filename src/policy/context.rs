@@ -1,0 +1,251 @@
+//! Evaluation state: the run (graph, environment, variables), one policy's per-run caches
+//! (operands with placeholders, incoming unresolved references per relation hop), and the
+//! bindings while evaluating one instance (`self`, the subject, named relations).
+
+use super::eval_operand::fill;
+use super::model::{MetaOf, Policy, Scope};
+use super::ops::{Op, Prepared};
+use super::template::Placeholder;
+use crate::graph::{Graph, NodeId};
+use crate::report::Environment;
+use serde_json::Value;
+use std::cell::OnceCell;
+
+static EMPTY: Value = Value::Null;
+static NOT_SENSITIVE: Value = Value::Bool(false);
+
+/// One evaluation of a set of policies over one graph.
+pub struct Run<'a> {
+    pub graph: &'a Graph,
+    pub env: &'a Environment,
+    pub plan_file: &'a str,
+    /// The root variables as one object, for `var:$…` paths.
+    pub vars: Value,
+    /// Every resource type in the graph, computed once for all policies.
+    pub types: Vec<&'a str>,
+    /// `meta:` documents, built when first read.
+    metas: Vec<OnceCell<Value>>,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(graph: &'a Graph, env: &'a Environment, plan_file: &'a str) -> Run<'a> {
+        let vars = Value::Object(
+            graph
+                .variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
+        Run {
+            graph,
+            env,
+            plan_file,
+            vars,
+            types: graph.types(),
+            metas: (0..graph.nodes.len()).map(|_| OnceCell::new()).collect(),
+        }
+    }
+}
+
+impl Run<'_> {
+    /// The `meta:` document of a node.
+    pub fn meta(&self, id: NodeId) -> &Value {
+        self.metas[id].get_or_init(|| meta(self.graph.node(id)))
+    }
+}
+
+fn meta(n: &crate::graph::Node) -> Value {
+    let index = match &n.index {
+        Some(crate::graph::Index::Num(i)) => Value::from(*i),
+        Some(crate::graph::Index::Key(k)) => Value::from(k.clone()),
+        None => Value::Null,
+    };
+    let replace: Vec<Value> = n
+        .replace_paths
+        .iter()
+        .map(|p| {
+            let segs: Vec<crate::graph::values::Seg> = p
+                .iter()
+                .filter_map(|s| match s {
+                    Value::String(k) => Some(crate::graph::values::Seg::Key(k.clone())),
+                    Value::Number(i) => i
+                        .as_u64()
+                        .map(|i| crate::graph::values::Seg::Idx(i as usize)),
+                    _ => None,
+                })
+                .collect();
+            Value::from(crate::graph::values::render(&segs))
+        })
+        .collect();
+    serde_json::json!({
+        "address": n.address,
+        "type": n.type_,
+        "name": n.name,
+        "mode": if n.is_data() { "data" } else { "managed" },
+        "module": n.module,
+        "index": index,
+        "provider": n.provider,
+        "action": n.action.as_str(),
+        "actions": n.actions,
+        "action_reason": n.action_reason,
+        "replace_paths": replace,
+        "previous_address": n.previous_address,
+    })
+}
+
+/// One policy within a run.
+pub struct PolicyRun<'a> {
+    pub run: &'a Run<'a>,
+    pub policy: &'a Policy,
+    operands: Vec<OnceCell<Result<(Value, Prepared), String>>>,
+    /// Per hop: instances of the hop's types with references that could not be followed on a
+    /// matching attribute (they might point here).
+    pub(crate) incoming_unresolved: Vec<OnceCell<Vec<(NodeId, String)>>>,
+}
+
+impl<'a> PolicyRun<'a> {
+    pub fn new(run: &'a Run<'a>, policy: &'a Policy) -> PolicyRun<'a> {
+        PolicyRun {
+            run,
+            policy,
+            operands: (0..policy.operand_slots).map(|_| OnceCell::new()).collect(),
+            incoming_unresolved: (0..policy.hop_slots).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    /// A template operand, filled and prepared once per run.
+    pub fn operand(&self, slot: usize, raw: &Value, op: Op) -> &Result<(Value, Prepared), String> {
+        self.operands[slot].get_or_init(|| {
+            let v = fill(raw, &|p| self.placeholder(p))?;
+            let prepared = op.prepare(&v)?;
+            Ok((v, prepared))
+        })
+    }
+
+    /// The value of a placeholder in a value: parameters, variables, the environment.
+    pub fn placeholder(&self, p: &Placeholder) -> Result<Value, String> {
+        let env = &self.run.env.name;
+        match p {
+            Placeholder::Param(n) => self.policy.params.get(env, n).cloned().ok_or_else(|| {
+                format!("parameter `{n}` has no value in environment `{env}`")
+            }),
+            Placeholder::Var(n) => self.run.graph.variables.get(n).cloned().ok_or_else(|| {
+                format!("the plan has no root variable `{n}`, so the value `{{var.{n}}}` cannot be known")
+            }),
+            Placeholder::Env => Ok(Value::String(env.clone())),
+            _ => Ok(Value::Null),
+        }
+    }
+}
+
+/// A document a path reads: values, their unknown and sensitive markers, and whose they are.
+pub struct Doc<'a> {
+    pub values: &'a Value,
+    pub unknown: &'a Value,
+    pub sensitive: &'a Value,
+    /// `None` for the root variables.
+    pub node: Option<NodeId>,
+    /// The instance's `meta:` document rather than its values.
+    pub meta: bool,
+}
+
+/// Bindings while evaluating one selected instance.
+#[derive(Clone)]
+pub struct NodeCx<'a> {
+    pub pr: &'a PolicyRun<'a>,
+    /// The selected instance.
+    pub self_node: NodeId,
+    /// The instance plain `$` paths read (the related one inside a relation).
+    pub subject: NodeId,
+    /// Relation names bound to related instances, innermost last.
+    pub names: Vec<(&'a str, NodeId)>,
+}
+
+impl<'a> NodeCx<'a> {
+    pub fn new(pr: &'a PolicyRun<'a>, node: NodeId) -> NodeCx<'a> {
+        NodeCx {
+            pr,
+            self_node: node,
+            subject: node,
+            names: Vec::new(),
+        }
+    }
+
+    pub fn graph(&self) -> &'a Graph {
+        self.pr.run.graph
+    }
+
+    /// The same bindings with `subject` moved to a related instance (bound to `name`).
+    pub fn with_subject(&self, node: NodeId, name: Option<&'a str>) -> NodeCx<'a> {
+        let mut c = self.clone();
+        c.subject = node;
+        if let Some(n) = name {
+            c.names.push((n, node));
+        }
+        c
+    }
+
+    /// The instance bound to a relation name (the subject when none is, which validation
+    /// rules out).
+    fn named(&self, n: &str) -> NodeId {
+        self.names
+            .iter()
+            .rev()
+            .find(|(x, _)| *x == n)
+            .map_or(self.subject, |(_, id)| *id)
+    }
+
+    /// The environment the policy runs in.
+    pub fn env(&self) -> &'a str {
+        &self.pr.run.env.name
+    }
+
+    /// The document a scope reads.
+    pub fn doc(&self, scope: &Scope) -> Doc<'a> {
+        let id = match scope {
+            Scope::Subject => self.subject,
+            Scope::SelfNode => self.self_node,
+            Scope::Named(n) => self.named(n),
+            Scope::Var => {
+                return Doc {
+                    values: &self.pr.run.vars,
+                    unknown: &EMPTY,
+                    sensitive: &NOT_SENSITIVE,
+                    node: None,
+                    meta: false,
+                }
+            }
+            Scope::Meta(of) => {
+                let id = match of {
+                    MetaOf::Subject => self.subject,
+                    MetaOf::SelfNode => self.self_node,
+                    MetaOf::Named(n) => self.named(n),
+                };
+                return Doc {
+                    values: self.pr.run.meta(id),
+                    unknown: &EMPTY,
+                    sensitive: &NOT_SENSITIVE,
+                    node: Some(id),
+                    meta: true,
+                };
+            }
+        };
+        let n = self.graph().node(id);
+        Doc {
+            values: n.values(),
+            unknown: n.unknown(),
+            sensitive: n.sensitive(),
+            node: Some(id),
+            meta: false,
+        }
+    }
+
+    /// How facts name a node: nothing for the selected instance, " of ADDRESS" for others.
+    pub fn of(&self, node: Option<NodeId>) -> String {
+        match node {
+            Some(id) if id == self.self_node => String::new(),
+            Some(id) => format!(" of {}", self.graph().node(id).address),
+            None => String::new(),
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Which environment a plan deploys to, and how that was found.
+//!
+//! In order: `--env`; a configured root variable (`environment`, `env`, `stage`); a configured
+//! tag (`Environment`) in a provider's `default_tags`, then on resources' `tags_all` / `tags`
+//! (the most common value wins); else `default`. Aliases from `plangate.toml` map the raw name
+//! to a canonical one (`pr-123` → `test`, `Production` → `prod`).
+
+use crate::config::EnvironmentConfig;
+use crate::graph::Graph;
+use crate::report::Environment;
+use serde_json::Value;
+
+/// Detect the environment of a plan.
+pub fn detect(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> Environment {
+    let (raw, source) =
+        find(graph, cli_env, cfg).unwrap_or_else(|| ("default".into(), "default".into()));
+    Environment {
+        name: cfg.canonical(&raw),
+        raw,
+        source,
+    }
+}
+
+fn find(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> Option<(String, String)> {
+    if let Some(e) = cli_env.map(str::trim).filter(|e| !e.is_empty()) {
+        return Some((e.to_string(), "--env".into()));
+    }
+    for v in &cfg.variables {
+        if let Some(Value::String(s)) = graph.variables.get(v) {
+            if !s.trim().is_empty() {
+                return Some((s.clone(), format!("variable `{v}`")));
+            }
+        }
+    }
+    for tag in &cfg.tags {
+        if let Some(found) = default_tag(graph, tag) {
+            return Some(found);
+        }
+    }
+    for tag in &cfg.tags {
+        if let Some(found) = resource_tag(graph, tag) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// `provider "aws" { default_tags { tags = { Environment = "prod" } } }`, when constant.
+fn default_tag(graph: &Graph, tag: &str) -> Option<(String, String)> {
+    for (key, exprs) in &graph.provider_expressions {
+        let blocks = exprs.get("default_tags").and_then(Value::as_array);
+        for b in blocks.into_iter().flatten() {
+            let v = b
+                .get("tags")
+                .and_then(|t| t.get("constant_value"))
+                .and_then(|t| t.get(tag));
+            if let Some(Value::String(s)) = v {
+                if !s.trim().is_empty() {
+                    return Some((
+                        s.clone(),
+                        format!("tag `{tag}` in default_tags of provider `{key}`"),
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The most common value of the tag on resources (`tags_all` includes provider default tags).
+fn resource_tag(graph: &Graph, tag: &str) -> Option<(String, String)> {
+    let mut counts: Vec<(String, usize, String)> = Vec::new();
+    for n in &graph.nodes {
+        let v = n.values();
+        let value = ["tags_all", "tags"]
+            .iter()
+            .find_map(|k| v.get(k).and_then(|t| t.get(tag)).and_then(Value::as_str));
+        let Some(s) = value.filter(|s| !s.trim().is_empty()) else {
+            continue;
+        };
+        match counts.iter_mut().find(|c| c.0 == s) {
+            Some(c) => c.1 += 1,
+            None => counts.push((s.to_string(), 1, n.address.clone())),
+        }
+    }
+    let best = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))?;
+    let others = counts.len() - 1;
+    let note = if others > 0 {
+        format!(
+            " ({} of {} tagged resources; {others} other value(s) seen)",
+            best.1,
+            counts.iter().map(|c| c.1).sum::<usize>()
+        )
+    } else {
+        String::new()
+    };
+    Some((best.0.clone(), format!("tag `{tag}` on {}{note}", best.2)))
+}

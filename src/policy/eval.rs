@@ -1,0 +1,348 @@
+//! Evaluating policies over a graph: one finding per (policy, selected instance), pass, fail
+//! or unknown, with its message, evidence and related resources.
+//!
+//! A policy runs only if its `when` admits the environment, and only over the resource types
+//! its `select.types` names (through the graph's type index).
+
+use super::builtin::{CheckScope, PlanInput};
+use super::cond::{eval as eval_cond, message_value};
+use super::context::{NodeCx, PolicyRun, Run};
+use super::model::{Assertion, Policy};
+use super::template::{Placeholder, Template};
+use super::tri::{Fact, Tri, Verdict};
+use crate::graph::{Graph, Node, NodeId};
+use crate::report::{Environment, Evidence, Finding, Status};
+
+/// What an evaluation needs besides the policies and the graph.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalOptions<'a> {
+    /// The environment (from `env::detect`).
+    pub env: &'a Environment,
+    /// The plan file, as named in findings.
+    pub plan_file: &'a str,
+}
+
+/// Evaluate every policy over the graph. Findings of every status are returned, pass
+/// included; the renderer decides what to show.
+pub fn evaluate(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> Vec<Finding> {
+    let run = Run::new(graph, opts.env, opts.plan_file);
+    let mut out = Vec::new();
+    for p in policies {
+        if p.when.applies(&opts.env.name) {
+            evaluate_policy(p, &run, &mut out);
+        }
+    }
+    out
+}
+
+fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
+    let pr = PolicyRun::new(run, p);
+    let g = run.graph;
+    let plan_wide = p
+        .check
+        .as_ref()
+        .filter(|c| c.check.scope() == CheckScope::Plan);
+    let mut chosen = Vec::new();
+    for t in &run.types {
+        if !p.select.types.is_match(t) {
+            continue;
+        }
+        for &id in g.of_type(t) {
+            if !selected(p, g.node(id)) {
+                continue;
+            }
+            if plan_wide.is_some() {
+                let cx = NodeCx::new(&pr, id);
+                let filter = p.select.filter.as_ref().map(|c| eval_cond(c, &cx));
+                if filter.is_none_or(|f| f.tri != Tri::False) {
+                    chosen.push(id);
+                }
+            } else if let Some(f) = evaluate_node(&pr, id) {
+                out.push(f);
+            }
+        }
+    }
+    if let Some(call) = plan_wide {
+        let params = p.params.merged(&run.env.name);
+        let input = PlanInput {
+            graph: g,
+            nodes: &chosen,
+            params: &params,
+            env: &run.env.name,
+        };
+        for (resource, v) in call.check.evaluate_plan(&input) {
+            out.push(plan_finding(&pr, &resource, v));
+        }
+    }
+}
+
+/// A finding of a plan-wide check, on an instance or on the plan as a whole.
+fn plan_finding(pr: &PolicyRun<'_>, resource: &str, v: Verdict) -> Finding {
+    let p = pr.policy;
+    let node = pr.run.graph.find(resource);
+    let (status, message) = match v.tri {
+        Tri::True => (Status::Pass, join(&v.facts)),
+        Tri::Unknown => (Status::Unknown, format!("undecided: {}", join(&v.facts))),
+        Tri::False => {
+            let msg = match (node, &p.message) {
+                (Some(id), Some(t)) => render(t, &NodeCx::new(pr, id), &v.facts),
+                _ => join(&v.facts),
+            };
+            (Status::Fail, msg)
+        }
+    };
+    build(pr, resource, status, message, v.facts)
+}
+
+/// Mode, action, address and module (the `where` condition is evaluated separately).
+fn selected(p: &Policy, n: &Node) -> bool {
+    let s = &p.select;
+    n.deposed.is_none()
+        && s.mode.is_none_or(|m| m == n.mode)
+        && s.actions.contains(&n.action)
+        && s.address.as_ref().is_none_or(|g| g.is_match(&n.address))
+        && s.module.as_ref().is_none_or(|g| g.is_match(&n.module))
+}
+
+/// The finding for one instance, or `None` when `where` excludes it.
+fn evaluate_node(pr: &PolicyRun<'_>, id: NodeId) -> Option<Finding> {
+    let p = pr.policy;
+    let cx = NodeCx::new(pr, id);
+    let filter = p.select.filter.as_ref().map(|c| eval_cond(c, &cx));
+    if filter.as_ref().is_some_and(|f| f.tri == Tri::False) {
+        return None;
+    }
+    let mut results: Vec<(Option<&Assertion>, Verdict)> = p
+        .assertions
+        .iter()
+        .map(|a| (Some(a), eval_cond(&a.condition, &cx)))
+        .collect();
+    if let Some(call) = &p.check {
+        let params = p.params.merged(&pr.run.env.name);
+        let input = super::builtin::CheckInput {
+            graph: pr.run.graph,
+            node: id,
+            params: &params,
+            env: &pr.run.env.name,
+        };
+        results.push((None, call.check.evaluate(&input)));
+    }
+    let tri = results.iter().fold(Tri::True, |acc, (_, v)| acc.and(v.tri));
+    let (status, message, facts) = match (tri, filter) {
+        (Tri::True, _) => (
+            Status::Pass,
+            pass_message(&results),
+            all_facts(&results, Tri::True),
+        ),
+        (Tri::False, Some(f)) if f.tri == Tri::Unknown => {
+            let mut facts = f.facts.clone();
+            facts.extend(all_facts(&results, Tri::False));
+            let msg = format!(
+                "undecided: whether the policy applies is not known ({}); if it does: {}",
+                join(&f.facts),
+                fail_message(&cx, &results)
+            );
+            (Status::Unknown, msg, facts)
+        }
+        (Tri::False, _) => (
+            Status::Fail,
+            fail_message(&cx, &results),
+            all_facts(&results, Tri::False),
+        ),
+        (Tri::Unknown, f) => {
+            let mut facts = all_facts(&results, Tri::Unknown);
+            if let Some(f) = f.filter(|f| f.tri == Tri::Unknown) {
+                facts.splice(0..0, f.facts);
+            }
+            (
+                Status::Unknown,
+                format!("undecided: {}", join(&facts)),
+                facts,
+            )
+        }
+    };
+    Some(finding(&cx, status, message, facts))
+}
+
+fn all_facts(results: &[(Option<&Assertion>, Verdict)], tri: Tri) -> Vec<Fact> {
+    results
+        .iter()
+        .filter(|(_, v)| v.tri == tri)
+        .flat_map(|(_, v)| v.facts.iter().cloned())
+        .collect()
+}
+
+/// Facts in a message: distinct, at most [`MESSAGE_FACTS`] (the evidence keeps the rest).
+fn join(facts: &[Fact]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for f in facts {
+        if !seen.contains(&f.text.as_str()) {
+            seen.push(&f.text);
+        }
+    }
+    let more = seen.len().saturating_sub(MESSAGE_FACTS);
+    seen.truncate(MESSAGE_FACTS);
+    let mut s = seen.join("; ");
+    if more > 0 {
+        s.push_str(&format!("; and {more} more"));
+    }
+    s
+}
+
+/// A message names at most this many observations.
+const MESSAGE_FACTS: usize = 5;
+
+fn pass_message(results: &[(Option<&Assertion>, Verdict)]) -> String {
+    join(&all_facts(results, Tri::True))
+}
+
+/// The messages of every failing assertion (its own template, else the policy's, else the
+/// facts), joined.
+fn fail_message(cx: &NodeCx<'_>, results: &[(Option<&Assertion>, Verdict)]) -> String {
+    let p = cx.pr.policy;
+    let mut parts: Vec<String> = Vec::new();
+    for (a, v) in results.iter().filter(|(_, v)| v.tri == Tri::False) {
+        let template = a.and_then(|a| a.message.as_ref()).or(p.message.as_ref());
+        let text = match template {
+            Some(t) => render(t, cx, &v.facts),
+            None => join(&v.facts),
+        };
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+    }
+    parts.join("; ")
+}
+
+/// Fill a message template for the instance, from the facts of the verdict it explains.
+pub fn render(t: &Template, cx: &NodeCx<'_>, facts: &[Fact]) -> String {
+    let pr = cx.pr;
+    let p = pr.policy;
+    let n = cx.graph().node(cx.self_node);
+    let first: Option<&Evidence> = facts.iter().flat_map(|f| f.evidence.iter()).next();
+    let related: Vec<&str> = facts
+        .iter()
+        .flat_map(|f| f.related.iter().map(String::as_str))
+        .collect();
+    t.render(&|ph| match ph {
+        Placeholder::Address => n.address.clone(),
+        Placeholder::Type => n.type_.clone(),
+        Placeholder::Name => n.name.clone(),
+        Placeholder::Module => n.module.clone(),
+        Placeholder::Action => n.action.as_str().to_string(),
+        Placeholder::Env => pr.run.env.name.clone(),
+        Placeholder::Id => p.id.clone(),
+        Placeholder::Title => p.title.clone(),
+        Placeholder::Severity => p.severity.as_str().to_string(),
+        Placeholder::Value => first.map_or_else(|| "null".into(), message_value),
+        Placeholder::Path => first.map_or_else(String::new, |e| e.path.clone()),
+        Placeholder::Detail => join(facts),
+        Placeholder::Related => {
+            let mut r = related.clone();
+            r.dedup();
+            if r.is_empty() {
+                "(none)".into()
+            } else {
+                r.join(", ")
+            }
+        }
+        Placeholder::Param(name) => match p.params.get(&pr.run.env.name, name) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(v) => v.to_string(),
+            None => "(unset)".into(),
+        },
+        Placeholder::Values(path) => {
+            let hits = path.select(n.values(), n.unknown());
+            match hits.first() {
+                Some(h) => match h.value {
+                    None => "(known after apply)".into(),
+                    Some(v) if crate::graph::values::marked_below(n.sensitive(), &h.segs) => {
+                        let _ = v;
+                        "(sensitive)".into()
+                    }
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v) => super::ops::show(v),
+                },
+                None => "null".into(),
+            }
+        }
+        Placeholder::Meta(path) => {
+            let values: Vec<String> = path
+                .select(pr.run.meta(cx.self_node), &serde_json::Value::Null)
+                .into_iter()
+                .filter_map(|h| h.value)
+                .flat_map(|v| match v {
+                    serde_json::Value::Array(a) => a.iter().map(text).collect(),
+                    other => vec![text(other)],
+                })
+                .collect();
+            if values.is_empty() {
+                "(none)".into()
+            } else {
+                values.join(", ")
+            }
+        }
+        Placeholder::Var(name) => match pr.run.graph.variables.get(name) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => "(unset)".into(),
+        },
+    })
+}
+
+/// A value as text in a message: strings bare, others as JSON, null as `null`.
+fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => super::ops::show(other),
+    }
+}
+
+fn finding(cx: &NodeCx<'_>, status: Status, message: String, facts: Vec<Fact>) -> Finding {
+    let address = &cx.graph().node(cx.self_node).address;
+    build(cx.pr, address, status, message, facts)
+}
+
+fn build(
+    pr: &PolicyRun<'_>,
+    resource: &str,
+    status: Status,
+    message: String,
+    facts: Vec<Fact>,
+) -> Finding {
+    let p = pr.policy;
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut related: Vec<String> = Vec::new();
+    for f in facts {
+        for e in f.evidence {
+            if !evidence.contains(&e) {
+                evidence.push(e);
+            }
+        }
+        for r in f.related {
+            if r != resource && !related.contains(&r) {
+                related.push(r);
+            }
+        }
+    }
+    Finding {
+        rule: p.id.clone(),
+        severity: p.severity,
+        status,
+        resource: resource.to_string(),
+        plan: pr.run.plan_file.to_string(),
+        message,
+        evidence,
+        related,
+        remediation: (status != Status::Pass)
+            .then(|| p.remediation.clone())
+            .flatten(),
+        waiver: None,
+        blocking: false,
+    }
+}

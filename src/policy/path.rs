@@ -1,0 +1,453 @@
+//! JSONPath over resource values, aware of Terraform's unknown markers.
+//!
+//! jsonpath-rust parses the expression (RFC 9535) once, at load, and evaluates filter
+//! expressions. The navigation itself is done here, walking the values and the
+//! `after_unknown` markers side by side, because a policy must know more than "what matched":
+//! the exact attribute path of every hit (for evidence and sensitivity), and which parts of
+//! the value are *known only after apply* — those are absent from `after`, so a plain query
+//! would silently find nothing.
+
+use crate::graph::values::Seg;
+use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
+use jsonpath_rust::parser::{errors::JsonPathError, model::Filter, parse_json_path};
+use serde_json::Value;
+
+/// A compiled JSONPath.
+#[derive(Debug, Clone)]
+pub struct JsonPath {
+    text: String,
+    query: JpQuery,
+    /// The attribute path when the expression names one value (`$.tags.Name`, `$.route[0]`).
+    singular: Option<Vec<Seg>>,
+}
+
+/// Why a JSONPath does not compile: the message and the character offset in the expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathError {
+    pub offset: Option<usize>,
+    pub message: String,
+}
+
+/// One value a path selects, or a place where the value is known only after apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit<'v> {
+    pub segs: Vec<Seg>,
+    /// `None`: unknown until apply.
+    pub value: Option<&'v Value>,
+}
+
+static NULL: Value = Value::Null;
+
+impl JsonPath {
+    pub fn parse(text: &str) -> Result<JsonPath, PathError> {
+        if !text.starts_with('$') {
+            return Err(PathError {
+                offset: Some(0),
+                message: "a JSONPath starts with `$` (for example `$.instance_class`)".into(),
+            });
+        }
+        let query = parse_json_path(text).map_err(path_error)?;
+        let singular = query
+            .segments
+            .iter()
+            .map(|s| match s {
+                Segment::Selector(Selector::Name(n)) => Some(Seg::Key(n.clone())),
+                Segment::Selector(Selector::Index(i)) if *i >= 0 => Some(Seg::Idx(*i as usize)),
+                _ => None,
+            })
+            .collect();
+        Ok(JsonPath {
+            text: text.to_string(),
+            query,
+            singular,
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// True when the path names a single attribute (no wildcard, slice, filter or descent).
+    pub fn is_singular(&self) -> bool {
+        self.singular.is_some()
+    }
+
+    /// Every value the path selects in `values`, plus a hit with `value: None` wherever the
+    /// path enters a part that `unknown` marks as known only after apply. A singular path
+    /// that selects nothing yields one hit with `null` (Terraform writes unset attributes as
+    /// null; a missing key means the same).
+    pub fn select<'v>(&self, values: &'v Value, unknown: &Value) -> Vec<Hit<'v>> {
+        let mut states = vec![St {
+            segs: Vec::new(),
+            v: Some(values),
+            m: Some(unknown),
+            unknown: unknown == &Value::Bool(true),
+        }];
+        for seg in &self.query.segments {
+            let mut next = Vec::new();
+            for st in &states {
+                segment(seg, st, &mut next);
+            }
+            states = next;
+        }
+        let mut hits: Vec<Hit<'v>> = Vec::new();
+        for st in states {
+            let hit = Hit {
+                value: if st.unknown { None } else { st.v },
+                segs: st.segs,
+            };
+            if !hits.contains(&hit) {
+                hits.push(hit);
+            }
+        }
+        if hits.is_empty() {
+            if let Some(segs) = &self.singular {
+                hits.push(Hit {
+                    segs: segs.clone(),
+                    value: Some(&NULL),
+                });
+            }
+        }
+        hits
+    }
+}
+
+fn path_error(e: JsonPathError) -> PathError {
+    match e {
+        JsonPathError::PestError(p) => {
+            let offset = match p.location {
+                pest::error::InputLocation::Pos(i) => i,
+                pest::error::InputLocation::Span((i, _)) => i,
+            };
+            let message = match &p.variant {
+                pest::error::ErrorVariant::ParsingError { positives, .. } => {
+                    let names: Vec<String> = positives
+                        .iter()
+                        .map(|r| format!("{r:?}").replace('_', " "))
+                        .collect();
+                    if names.is_empty() {
+                        "unexpected character".to_string()
+                    } else {
+                        format!("expected {}", names.join(" or "))
+                    }
+                }
+                pest::error::ErrorVariant::CustomError { message } => message.clone(),
+            };
+            PathError {
+                offset: Some(offset),
+                message,
+            }
+        }
+        other => PathError {
+            offset: None,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A position during the walk: the value (if present) and the unknown markers at `segs`.
+#[derive(Clone)]
+struct St<'v, 'm> {
+    segs: Vec<Seg>,
+    v: Option<&'v Value>,
+    m: Option<&'m Value>,
+    /// The value here is known only after apply; the state passes through further segments.
+    unknown: bool,
+}
+
+fn segment<'v, 'm>(seg: &Segment, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+    match seg {
+        Segment::Selector(sel) => selector(sel, st, out),
+        Segment::Selectors(sels) => {
+            for sel in sels {
+                selector(sel, st, out);
+            }
+        }
+        Segment::Descendant(inner) => {
+            let mut all = Vec::new();
+            descendants(st, &mut all);
+            for d in &all {
+                segment(inner, d, out);
+            }
+        }
+    }
+}
+
+fn descendants<'v, 'm>(st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+    out.push(st.clone());
+    if st.unknown {
+        return;
+    }
+    for c in children(st) {
+        descendants(&c, out);
+    }
+}
+
+/// The child at `seg`: unknown if the markers say so, known if the value has it, else none.
+fn child<'v, 'm>(st: &St<'v, 'm>, seg: Seg) -> Option<St<'v, 'm>> {
+    let v =
+        st.v.and_then(|v| crate::graph::values::get(v, std::slice::from_ref(&seg)));
+    let m =
+        st.m.and_then(|m| crate::graph::values::get(m, std::slice::from_ref(&seg)));
+    let unknown = m == Some(&Value::Bool(true));
+    if v.is_none() && !unknown {
+        return None;
+    }
+    let mut segs = st.segs.clone();
+    segs.push(seg);
+    Some(St {
+        segs,
+        v,
+        m,
+        unknown,
+    })
+}
+
+fn children<'v, 'm>(st: &St<'v, 'm>) -> Vec<St<'v, 'm>> {
+    let mut out = Vec::new();
+    match (st.v, st.m) {
+        (Some(Value::Object(o)), m) => {
+            for k in o.keys() {
+                out.extend(child(st, Seg::Key(k.clone())));
+            }
+            if let Some(Value::Object(mo)) = m {
+                for (k, x) in mo {
+                    if x == &Value::Bool(true) && !o.contains_key(k) {
+                        out.extend(child(st, Seg::Key(k.clone())));
+                    }
+                }
+            }
+        }
+        (v, m) => {
+            let len = array_len(v, m);
+            for i in 0..len {
+                out.extend(child(st, Seg::Idx(i)));
+            }
+        }
+    }
+    out
+}
+
+fn array_len(v: Option<&Value>, m: Option<&Value>) -> usize {
+    let l = |x: Option<&Value>| x.and_then(Value::as_array).map_or(0, Vec::len);
+    l(v).max(l(m))
+}
+
+fn selector<'v, 'm>(sel: &Selector, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+    if st.unknown {
+        out.push(st.clone());
+        return;
+    }
+    match sel {
+        Selector::Name(k) => out.extend(child(st, Seg::Key(k.clone()))),
+        Selector::Index(i) => {
+            let len = array_len(st.v, st.m) as i64;
+            let i = if *i < 0 { len + i } else { *i };
+            if (0..len).contains(&i) {
+                out.extend(child(st, Seg::Idx(i as usize)));
+            }
+        }
+        Selector::Wildcard => out.extend(children(st)),
+        Selector::Slice(start, end, step) => {
+            let len = array_len(st.v, st.m) as i64;
+            for i in slice_indexes(len, *start, *end, step.unwrap_or(1)) {
+                out.extend(child(st, Seg::Idx(i)));
+            }
+        }
+        Selector::Filter(f) => filter(f, st, out),
+    }
+}
+
+/// RFC 9535 slice semantics.
+fn slice_indexes(len: i64, start: Option<i64>, end: Option<i64>, step: i64) -> Vec<usize> {
+    let norm = |i: i64| if i < 0 { len.saturating_add(i) } else { i };
+    let mut out = Vec::new();
+    if step > 0 {
+        let lo = norm(start.unwrap_or(0)).clamp(0, len);
+        let hi = norm(end.unwrap_or(len)).clamp(0, len);
+        let mut i = lo;
+        while i < hi {
+            out.push(i as usize);
+            match i.checked_add(step) {
+                Some(n) => i = n,
+                None => break,
+            }
+        }
+    } else if step < 0 {
+        let hi = norm(start.unwrap_or(len - 1)).clamp(-1, len - 1);
+        let lo = end.map_or(-1, norm).clamp(-1, len - 1);
+        let mut i = hi;
+        while i > lo {
+            out.push(i as usize);
+            match i.checked_add(step) {
+                Some(n) => i = n,
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// Children selected by a filter, evaluated by jsonpath-rust on the known values. A child
+/// that did not match but whose fields read by the filter are unknown is kept as unknown:
+/// it may match after apply.
+fn filter<'v, 'm>(f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+    let matched: Vec<&Value> = match st.v {
+        Some(v @ (Value::Array(_) | Value::Object(_))) => {
+            let q = JpQuery::new(vec![Segment::Selector(Selector::Filter(f.clone()))]);
+            jsonpath_rust::query::js_path_process(&q, v)
+                .map(|r| r.into_iter().map(|x| x.val).collect())
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let fields = super::path_filter::filter_fields(f);
+    for c in children(st) {
+        if c.unknown {
+            out.push(c);
+            continue;
+        }
+        let hit =
+            c.v.is_some_and(|cv| matched.iter().any(|m| std::ptr::eq(*m, cv)));
+        if hit {
+            out.push(c);
+        } else if reads_unknown(&c, fields.as_deref()) {
+            out.push(St { unknown: true, ..c });
+        }
+    }
+}
+
+fn reads_unknown(c: &St<'_, '_>, fields: Option<&[Vec<Seg>]>) -> bool {
+    let Some(m) = c.m else { return false };
+    match fields {
+        Some(fields) => fields.iter().any(|p| crate::graph::values::marked(m, p)),
+        None => crate::graph::values::marked_below(m, &[]),
+    }
+}
+
+/// Render an attribute path as JSONPath: `$.route[0].cidr_block`, `$.tags['kubernetes.io/x']`.
+pub fn render(segs: &[Seg]) -> String {
+    let mut s = String::from("$");
+    for seg in segs {
+        match seg {
+            Seg::Key(k) if is_ident(k) => {
+                s.push('.');
+                s.push_str(k);
+            }
+            Seg::Key(k) => {
+                s.push_str("['");
+                s.push_str(&k.replace('\\', "\\\\").replace('\'', "\\'"));
+                s.push_str("']");
+            }
+            Seg::Idx(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn is_ident(k: &str) -> bool {
+    let mut chars = k.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sel(p: &str, v: &Value, u: &Value) -> Vec<(String, Option<Value>)> {
+        JsonPath::parse(p)
+            .unwrap()
+            .select(v, u)
+            .into_iter()
+            .map(|h| (render(&h.segs), h.value.cloned()))
+            .collect()
+    }
+
+    #[test]
+    fn singular_paths_find_values_nulls_and_unknowns() {
+        let v = json!({"instance_class": "db.t3.micro", "tags": {"Name": "a"}});
+        let u = json!({"kms_key_id": true});
+        assert_eq!(
+            sel("$.instance_class", &v, &u),
+            vec![("$.instance_class".into(), Some(json!("db.t3.micro")))]
+        );
+        assert_eq!(
+            sel("$.kms_key_id", &v, &u),
+            vec![("$.kms_key_id".into(), None)]
+        );
+        assert_eq!(
+            sel("$.missing", &v, &u),
+            vec![("$.missing".into(), Some(Value::Null))]
+        );
+        assert_eq!(
+            sel("$.kms_key_id.x", &v, &u),
+            vec![("$.kms_key_id".into(), None)]
+        );
+    }
+
+    #[test]
+    fn wildcards_include_unknown_elements() {
+        let v = json!({"ingress": [{"cidr_blocks": ["0.0.0.0/0"]}, null]});
+        let u = json!({"ingress": [{"cidr_blocks": [false]}, true]});
+        let hits = sel("$.ingress[*].cidr_blocks[*]", &v, &u);
+        assert_eq!(
+            hits,
+            vec![
+                (
+                    "$.ingress[0].cidr_blocks[0]".into(),
+                    Some(json!("0.0.0.0/0"))
+                ),
+                ("$.ingress[1]".into(), None),
+            ]
+        );
+        assert!(sel("$.nothing[*]", &v, &u).is_empty());
+    }
+
+    #[test]
+    fn filters_use_known_values_and_flag_unknown_operands() {
+        let v = json!({"ingress": [{"from_port": 22, "cidr": "a"}, {"from_port": 443, "cidr": "b"}, {"cidr": "c"}]});
+        let u = json!({"ingress": [{}, {}, {"from_port": true}]});
+        let hits = sel("$.ingress[?@.from_port == 22].cidr", &v, &u);
+        assert_eq!(
+            hits,
+            vec![
+                ("$.ingress[0].cidr".into(), Some(json!("a"))),
+                ("$.ingress[2]".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn descent_and_slices() {
+        let v = json!({"a": {"b": 1, "c": {"b": 2}}, "l": [1, 2, 3, 4]});
+        let u = json!({});
+        assert_eq!(sel("$..b", &v, &u).len(), 2);
+        assert_eq!(sel("$.l[1:3]", &v, &u).len(), 2);
+        assert_eq!(
+            sel("$.l[-1]", &v, &u),
+            vec![("$.l[3]".into(), Some(json!(4)))]
+        );
+        assert_eq!(sel("$.l[::-1]", &v, &u).len(), 4);
+        assert_eq!(sel("$.l[::9007199254740991]", &v, &u).len(), 1);
+        assert_eq!(sel("$.l[-9007199254740991:]", &v, &u).len(), 4);
+    }
+
+    #[test]
+    fn bad_paths_have_positions() {
+        let e = JsonPath::parse("$.a[").unwrap_err();
+        assert_eq!(e.offset, Some(4));
+        assert_eq!(e.message, "expected selector");
+        assert_eq!(JsonPath::parse("a.b").unwrap_err().offset, Some(0));
+    }
+
+    #[test]
+    fn render_quotes_odd_keys() {
+        let p = [
+            Seg::Key("tags".into()),
+            Seg::Key("kubernetes.io/role".into()),
+        ];
+        assert_eq!(render(&p), "$.tags['kubernetes.io/role']");
+    }
+}
