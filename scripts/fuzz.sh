@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Fuzz plan loading and policy loading for a bounded time (see docs/security.md).
+#
+#   make fuzz                            # every target, 60 s each
+#   FUZZ_SECONDS=600 make fuzz           # longer
+#   FUZZ_TARGETS=plan_load make fuzz     # one target
+#
+# cargo-fuzz needs nightly compiler flags (-Zsanitizer); on a stable toolchain
+# RUSTC_BOOTSTRAP=1 unlocks them. The corpus grows in fuzz/corpus/<target>/ (not committed) and
+# is seeded from testdata/ and policies/ on every run. An input that crashes, hangs (over
+# FUZZ_TIMEOUT seconds) or needs more than FUZZ_RSS_LIMIT_MB lands in fuzz/artifacts/<target>/;
+# shrink it with `cargo fuzz tmin`, then keep it as a case in testdata/bad/ and fix the bug.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
+# Generous for inputs of a few hundred kB; an input that needs more is itself a finding.
+RSS_LIMIT_MB="${FUZZ_RSS_LIMIT_MB:-2048}"
+TIMEOUT="${FUZZ_TIMEOUT:-10}"
+TARGETS="${FUZZ_TARGETS:-plan_load policy_load}"
+export RUSTC_BOOTSTRAP=1
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "cargo-fuzz not found: installing it from crates.io"
+  cargo install cargo-fuzz
+fi
+
+# Seed files: what the target reads, from the repository (over 1 MB only slows mutation).
+seeds() {
+  case "$1" in
+    plan_load)
+      find testdata/plans -maxdepth 1 -name '*.json'
+      find testdata/bad -mindepth 2 -maxdepth 2 -type f ! -name cmd ! -name expected ! -name .keep ;;
+    policy_load) find policies testdata -name '*.toml' ;;
+  esac
+}
+
+status=0
+for target in $TARGETS; do
+  corpus="fuzz/corpus/$target"
+  mkdir -p "$corpus"
+  seeds "$target" | while read -r f; do
+    [ "$(wc -c <"$f")" -le 1048576 ] && cp "$f" "$corpus/seed-$(echo "$f" | tr '/' '_')"
+  done || true
+  dict=()
+  [ -f "fuzz/$target.dict" ] && dict=("-dict=$target.dict")
+  echo "== $target: ${SECONDS_PER_TARGET}s, rss limit ${RSS_LIMIT_MB} MB, timeout ${TIMEOUT}s"
+  if ! (cd fuzz && cargo fuzz build "$target"); then
+    echo "$target: does not build (did the API it calls change? see fuzz/fuzz_targets/$target.rs)" >&2
+    status=1
+    continue
+  fi
+  if ! (cd fuzz && cargo fuzz run "$target" "corpus/$target" -- \
+      -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$RSS_LIMIT_MB" \
+      -timeout="$TIMEOUT" -print_final_stats=1 "${dict[@]}"); then
+    echo "$target: found an input that crashes, hangs or exhausts memory: fuzz/artifacts/$target/" >&2
+    status=1
+  fi
+done
+exit "$status"
