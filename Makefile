@@ -9,12 +9,14 @@ help: ## list targets
 build: ## release build
 	$(CARGO) build --release
 
-test: ## format check, clippy (warnings are errors), every test
+test: ## format check, clippy (warnings are errors), every test, then every plangate test case
 	@if [ -d ../shared/plans/real ]; then echo "real plans: ../shared/plans/real found, conformance test runs"; \
 	 else echo "real plans: ../shared/plans/real ABSENT, conformance test skips"; fi
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test
+	$(CARGO) run --quiet -- test testdata/policy-lang/examples
+	$(CARGO) run --quiet -- test testdata/policies
 
 lint: ## clippy only
 	$(CARGO) clippy --all-targets -- -D warnings

@@ -92,10 +92,10 @@ impl fmt::Display for TestOutcome {
             }
         }
         let n = self.cases.len();
-        write!(
+        // The closing line is the plain `cases: N passed, N failed` CI runners read.
+        writeln!(
             f,
-            "{} case(s): {} passed, {} failed",
-            n,
+            "cases: {} passed, {} failed",
             n - self.failed(),
             self.failed()
         )

@@ -4,8 +4,12 @@
 use super::{Finding, Report, Severity, Status};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use tabled::settings::Style;
+use tabled::settings::object::Columns;
+use tabled::settings::{Modify, Style, Width};
 use tabled::{Table, Tabled};
+
+/// Widest message column, in characters.
+const MESSAGE_WIDTH: usize = 90;
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy, Default)]
@@ -115,7 +119,12 @@ pub fn render(report: &Report, opts: Options, w: &mut dyn Write) -> io::Result<(
             },
             message: message_cell(f, opts.verbose),
         });
-        writeln!(w, "{}", Table::new(rows).with(Style::sharp()))?;
+        // Long messages wrap at word boundaries so a CI log stays readable.
+        let table = Table::new(rows)
+            .with(Style::sharp())
+            .with(Modify::new(Columns::new(4..5)).with(Width::wrap(MESSAGE_WIDTH).keep_words(true)))
+            .to_string();
+        writeln!(w, "{table}")?;
     }
     if by_pack.is_empty() {
         writeln!(w)?;
