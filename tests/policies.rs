@@ -142,3 +142,12 @@ fn policies_readme_lists_every_rule() {
         panic!("policies/README.md is stale (run BLESS=1 cargo test --test policies):\n{diff}");
     }
 }
+
+/// Every registered check is in the language reference's table.
+#[test]
+fn every_builtin_check_is_documented() {
+    let doc = std::fs::read_to_string(root().join("docs/policy-language.md")).unwrap();
+    for name in plangate::policy::builtin::names() {
+        assert!(doc.contains(&format!("| `{name}` |")), "docs/policy-language.md does not list check `{name}`");
+    }
+}
