@@ -566,3 +566,38 @@ fn github_annotations_and_junit_use_locations_and_plans() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The CLI's own output on real fixtures (every pack, waivers, extras) validates too.
+#[test]
+fn cli_output_on_the_fixtures_validates() {
+    let json_schema = load_json(&crate_path("docs/json-report.schema.json")).expect("schema");
+    let sarif = sarif_schema();
+    for plan in [
+        "testdata/plans/cicd-stack-test.json",
+        "testdata/plans/mesh-modules.json",
+        "testdata/plans/external-lookups.json",
+    ] {
+        for format in ["json", "sarif"] {
+            let out = assert_cmd::Command::cargo_bin("plangate")
+                .unwrap()
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args(["check", plan, "--format", format])
+                .output()
+                .unwrap();
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{plan}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            match format {
+                "json" => assert_valid(&json_schema, &doc, &format!("{plan} --format json")),
+                _ => {
+                    if let Some(s) = &sarif {
+                        assert_valid(s, &doc, &format!("{plan} --format sarif"));
+                    }
+                }
+            }
+        }
+    }
+}
