@@ -148,6 +148,9 @@ fn policies_readme_lists_every_rule() {
 fn every_builtin_check_is_documented() {
     let doc = std::fs::read_to_string(root().join("docs/policy-language.md")).unwrap();
     for name in plangate::policy::builtin::names() {
-        assert!(doc.contains(&format!("| `{name}` |")), "docs/policy-language.md does not list check `{name}`");
+        assert!(
+            doc.contains(&format!("| `{name}` |")),
+            "docs/policy-language.md does not list check `{name}`"
+        );
     }
 }
