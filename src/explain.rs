@@ -226,14 +226,7 @@ pub fn resource(
             f.message
         )?;
         for e in &f.evidence {
-            let val = if e.redacted {
-                "(sensitive)".to_string()
-            } else if e.unknown {
-                "(known after apply)".to_string()
-            } else {
-                e.value.as_ref().map_or("(absent)".into(), Value::to_string)
-            };
-            writeln!(w, "          {} {} = {val}", e.resource, e.path)?;
+            writeln!(w, "          {} {} = {}", e.resource, e.path, e.shown())?;
         }
     }
     w.flush()?;

@@ -66,16 +66,7 @@ impl Counts {
 }
 
 fn evidence_line(e: &Evidence) -> String {
-    let value = if e.redacted {
-        "(sensitive)".to_string()
-    } else if e.unknown {
-        "(known after apply)".to_string()
-    } else {
-        e.value
-            .as_ref()
-            .map_or("(absent)".to_string(), |v| v.to_string())
-    };
-    format!("{} {} = {value}", e.resource, e.path)
+    format!("{} {} = {}", e.resource, e.path, e.shown())
 }
 
 /// The body of a failure or error: fix, evidence, related resources.

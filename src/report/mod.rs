@@ -96,6 +96,22 @@ pub struct Evidence {
     pub redacted: bool,
 }
 
+impl Evidence {
+    /// The value as every text format shows it: `(sensitive)`, `(known after apply)`,
+    /// `(absent)`, or the JSON value.
+    pub fn shown(&self) -> String {
+        if self.redacted {
+            "(sensitive)".to_string()
+        } else if self.unknown {
+            "(known after apply)".to_string()
+        } else {
+            self.value
+                .as_ref()
+                .map_or("(absent)".to_string(), |v| v.to_string())
+        }
+    }
+}
+
 /// The waiver that turned a fail into `waived`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WaiverRef {
@@ -175,6 +191,25 @@ pub struct Summary {
     pub unknown: usize,
     pub waived: usize,
     pub passed: usize,
+}
+
+impl Summary {
+    /// ` (1 high, 2 medium)`, most severe first; empty when nothing failed.
+    pub fn by_severity_text(&self) -> String {
+        let parts: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|sev| {
+                self.failed_by_severity
+                    .get(sev.as_str())
+                    .map(|n| format!("{n} {}", sev.as_str()))
+            })
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    }
 }
 
 /// Everything one run found, over one or more plans.

@@ -64,16 +64,7 @@ fn message_cell(f: &Finding, verbose: bool) -> String {
     }
     if verbose {
         for e in &f.evidence {
-            let v = if e.redacted {
-                "(sensitive)".to_string()
-            } else if e.unknown {
-                "(known after apply)".to_string()
-            } else {
-                e.value
-                    .as_ref()
-                    .map_or("(absent)".to_string(), |v| v.to_string())
-            };
-            m.push_str(&format!("\n  {} {} = {v}", e.resource, e.path));
+            m.push_str(&format!("\n  {} {} = {}", e.resource, e.path, e.shown()));
         }
         if !f.related.is_empty() {
             m.push_str(&format!("\n  related: {}", f.related.join(", ")));
@@ -137,19 +128,7 @@ pub fn render(report: &Report, opts: Options, w: &mut dyn Write) -> io::Result<(
 /// `12 rules, 8 resources: 2 failed (1 high, 1 medium), 1 unknown, 0 waived, 20 passed`
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let by_sev: Vec<String> = Severity::ALL
-        .iter()
-        .filter_map(|sev| {
-            s.failed_by_severity
-                .get(sev.as_str())
-                .map(|n| format!("{n} {}", sev.as_str()))
-        })
-        .collect();
-    let by_sev = if by_sev.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", by_sev.join(", "))
-    };
+    let by_sev = s.by_severity_text();
     format!(
         "{} rules, {} resources: {} failed{by_sev}, {} unknown, {} waived, {} passed",
         s.rules, s.resources, s.failed, s.unknown, s.waived, s.passed

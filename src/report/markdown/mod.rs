@@ -261,19 +261,7 @@ fn header(report: &Report, opts: &Options) -> String {
         let _ = writeln!(s, "## ✅ plangate: no blocking findings");
     }
     let sum = &report.summary;
-    let by_sev: Vec<String> = Severity::ALL
-        .iter()
-        .filter_map(|sev| {
-            sum.failed_by_severity
-                .get(sev.as_str())
-                .map(|n| format!("{n} {}", sev.as_str()))
-        })
-        .collect();
-    let by_sev = if by_sev.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", by_sev.join(", "))
-    };
+    let by_sev = sum.by_severity_text();
     let _ = writeln!(
         s,
         "\n**{} failed**{by_sev} · {} unknown · {} waived · {} passed — {} rules over {} resources; the gate {}.\n",
