@@ -320,7 +320,7 @@ fn build_extras(
         x.prerequisites = prerequisites(loaded, g, plan, env);
     }
     if ran(loaded, "cost") {
-        x.cost_estimate = Some(cost_section(g, plan));
+        x.cost_estimate = Some(cost_section(loaded, g, plan, env));
     }
     if ran(loaded, "peering") {
         x.network_diagrams = analysis::diagram::diagrams(g, plan, findings);
@@ -328,8 +328,19 @@ fn build_extras(
     x
 }
 
-fn cost_section(g: &Graph, plan: &str) -> extras::CostEstimate {
-    let prices = analysis::cost::Prices::builtin();
+/// The cost section, priced like the budget rule: the built-in table with the `prices`
+/// parameter of the loaded `check = "environment-budget"` policy (if any) over it.
+fn cost_section(loaded: &Loaded, g: &Graph, plan: &str, env: &str) -> extras::CostEstimate {
+    let prices = loaded
+        .policies
+        .iter()
+        .find(|p| {
+            p.check
+                .as_ref()
+                .is_some_and(|c| c.check.name() == "environment-budget")
+        })
+        .and_then(|p| policy::builtin::budget::prices(&p.params.merged(env)).ok())
+        .unwrap_or_else(analysis::cost::Prices::builtin);
     let est = analysis::cost::estimate(g, &prices);
     extras::CostEstimate {
         estimate: true,

@@ -331,3 +331,24 @@ fn rules_explain_and_test_commands() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn a_price_override_reaches_both_the_budget_rule_and_the_report_estimate() {
+    let dir = tempdir("prices");
+    std::fs::write(
+        dir.join("budget.toml"),
+        "id = \"cost.team-budget\"\ntitle = \"Over the team budget\"\nseverity = \"high\"\ncheck = \"environment-budget\"\n[select]\ntypes = [\"aws_db_instance\"]\n[params.default]\nbudget = 100\n[params.default.prices.rds_instance_hourly]\n\"db.r6g.large\" = 10.0\n",
+    )
+    .unwrap();
+    let (code, r) = json_check(&dir, "testdata/plans/rds-test-env.json", &[]);
+    assert_eq!(code, 1);
+    let line = r["cost_estimate"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["resource"] == "aws_db_instance.main")
+        .expect("the database is priced");
+    // 10 USD an hour, Multi-AZ, 730 hours: at least 14,600 USD before storage.
+    assert!(line["monthly_cost"].as_f64().unwrap() >= 14_600.0, "{line}");
+    assert_eq!(status(&r, "cost.team-budget", "(plan)"), "fail");
+}

@@ -19,7 +19,7 @@ pub struct EnvironmentBudget;
 const TOP: usize = 5;
 
 /// The built-in prices with the policy's `prices` parameter over them.
-fn prices(params: &Map<String, Value>) -> Result<Prices, String> {
+pub fn prices(params: &Map<String, Value>) -> Result<Prices, String> {
     let mut p = Prices::builtin();
     if let Some(over) = params.get("prices") {
         let over: Prices = serde_json::from_value(over.clone()).map_err(|e| {

@@ -6,7 +6,7 @@
 //! Registration is one line in [`REGISTRY`]; a test checks every entry's name is unique and
 //! documented.
 
-mod budget;
+pub mod budget;
 mod external;
 mod max_instances;
 mod peering;
