@@ -107,17 +107,21 @@ impl Classification {
         Classification::builtin().extended(self_contained, lookup, remote)
     }
 
-    /// The built-in classification of `policies/external/_classification.toml`.
+    /// The built-in classification of `policies/external/_classification.toml`, parsed and
+    /// compiled once per process (a check asks for it for every data source it evaluates).
     pub fn builtin() -> Self {
-        let raw: RawClassification = toml::from_str(BUILTIN_CLASSIFICATION)
-            .expect("the built-in classification is valid TOML (tested)");
-        fn v(l: &[String]) -> Vec<&str> {
-            l.iter().map(String::as_str).collect()
-        }
-        let layer = Layer::new(&v(&raw.self_contained), &v(&raw.lookup), &v(&raw.remote))
-            .expect("the built-in classification has valid globs (tested)");
+        static BUILTIN: std::sync::OnceLock<Layer> = std::sync::OnceLock::new();
+        let layer = BUILTIN.get_or_init(|| {
+            let raw: RawClassification = toml::from_str(BUILTIN_CLASSIFICATION)
+                .expect("the built-in classification is valid TOML (tested)");
+            fn v(l: &[String]) -> Vec<&str> {
+                l.iter().map(String::as_str).collect()
+            }
+            Layer::new(&v(&raw.self_contained), &v(&raw.lookup), &v(&raw.remote))
+                .expect("the built-in classification has valid globs (tested)")
+        });
         Classification {
-            layers: vec![layer],
+            layers: vec![layer.clone()],
         }
     }
 

@@ -35,6 +35,14 @@ fn strings<'a>(params: &'a Map<String, Value>, key: &str) -> Vec<&'a str> {
 
 /// The built-in classification with the parameters' lists on top.
 fn classify_with(params: &Map<String, Value>) -> Result<Classification, String> {
+    let (sc, lookup, remote) = (
+        strings(params, "self_contained"),
+        strings(params, "lookup"),
+        strings(params, "remote"),
+    );
+    if sc.is_empty() && lookup.is_empty() && remote.is_empty() {
+        return Ok(Classification::builtin());
+    }
     Classification::new(
         &strings(params, "self_contained"),
         &strings(params, "lookup"),
