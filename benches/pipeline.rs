@@ -7,11 +7,11 @@
 //! ```
 //!
 //! Per size: the floors (`IgnoredAny`, `Value`), plangate's read stage (`plan::parse`), the
-//! graph build alone (`Graph::from_document` on an already parsed plan), and the in-process
-//! equivalent of `plangate check` today (read stage + graph + summary to a sink). The
-//! whole-process figures, peak memory and the targets of issue 6 are in `scripts/bench.sh`;
-//! this harness says which stage the time and the allocations go to. The allocation profiler
-//! adds a little to every allocation, equally for floors and stages.
+//! graph build alone (`Graph::from_document` on an already parsed plan), and `app::check`, what
+//! `plangate check` runs (read, graph, every built-in policy, the report's extras) without
+//! rendering. The whole-process figures, peak memory and the targets of issue 6 are in
+//! `scripts/bench.sh`; this harness says which stage the time and the allocations go to. The
+//! allocation profiler adds a little to every allocation, equally for floors and stages.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 #![recursion_limit = "512"]
@@ -96,14 +96,25 @@ fn graph_stage(b: Bencher, mb: u64) {
         .bench_values(Graph::from_document);
 }
 
+/// The plan of about `mb` megabytes as a file, for `app::check`, which reads paths.
+fn plan_file(mb: u64) -> String {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("pipeline-{mb}mb-s{SEED}.json"));
+    let bytes = plan(mb);
+    if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(bytes.len() as u64) {
+        std::fs::write(&path, &*bytes).expect("the target directory is writable");
+    }
+    path.to_string_lossy().into_owned()
+}
+
 #[divan::bench(args = sizes(), sample_count = 10, sample_size = 1)]
 fn check_in_process(b: Bencher, mb: u64) {
-    let bytes = plan(mb);
-    b.counter(divan::counter::BytesCount::new(bytes.len()))
+    let file = plan_file(mb);
+    let settings = plangate::app::Settings::default();
+    let loaded = plangate::app::load(&settings).expect("the built-in policies load");
+    b.counter(divan::counter::BytesCount::new(plan(mb).len()))
         .bench(|| {
-            let graph = Graph::from_document(parse(black_box(&bytes)));
-            plangate::report::graph::summary("bench.json", &graph, &mut std::io::sink())
-                .expect("a sink does not fail");
-            graph
+            plangate::app::check(&loaded, std::slice::from_ref(&file), &settings)
+                .expect("the generated plan is checked")
         });
 }

@@ -67,7 +67,7 @@ HAVE_HYPERFINE=1
 command -v hyperfine > /dev/null || { HAVE_HYPERFINE=0; say "hyperfine missing (apt-get install -y hyperfine): timing with a loop"; }
 
 mkdir -p "$PLANS"
-GEN_HASH=$(cat examples/gen-plan.rs examples/gen_plan/*.rs | sha1sum | cut -c1-8)
+GEN_HASH=$(find examples/gen-plan.rs examples/gen_plan -name '*.rs' | LC_ALL=C sort | xargs cat | sha1sum | cut -c1-8)
 
 # plan MB SEED -> path of the cached plan (generated when missing); its .meta holds the
 # generator's summary line (stacks=… instances=… bytes=…).

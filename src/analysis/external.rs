@@ -264,7 +264,8 @@ pub fn prerequisite(g: &Graph, id: NodeId, c: &Classification) -> Option<Prerequ
 /// True when an argument of the data source comes from a resource managed in this plan
 /// (directly, or through another data source that does): it reads what the plan creates.
 pub fn internal(g: &Graph, id: NodeId) -> bool {
-    let mut seen = vec![id];
+    // A set, not a list: a linear `contains` made this quadratic in the data sources.
+    let mut seen = std::collections::HashSet::from([id]);
     let mut queue = VecDeque::from([id]);
     while let Some(n) = queue.pop_front() {
         for e in g.outgoing(n) {
@@ -272,8 +273,7 @@ pub fn internal(g: &Graph, id: NodeId) -> bool {
             if to.mode == Mode::Managed && !to.from_prior_state {
                 return true;
             }
-            if to.mode == Mode::Data && !seen.contains(&e.to) {
-                seen.push(e.to);
+            if to.mode == Mode::Data && seen.insert(e.to) {
                 queue.push_back(e.to);
             }
         }

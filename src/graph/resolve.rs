@@ -883,6 +883,9 @@ fn link_attribute(path: &[Seg]) -> bool {
         || leaf.ends_with("_network")
 }
 
+/// See `value_joins`.
+const MAX_ID_HOLDERS: usize = 2;
+
 fn value_joins(nodes: &[Node], out: &mut Out) {
     let mut ids: HashMap<String, Vec<NodeId>> = HashMap::new();
     for (id, n) in nodes.iter().enumerate() {
@@ -895,6 +898,10 @@ fn value_joins(nodes: &[Node], out: &mut Out) {
             }
         }
     }
+    // An id many nodes hold (every stack looking up the same hosted zone) identifies none
+    // of them, and joining on it is quadratic: keep ids held by at most two nodes (a
+    // resource and a data source reading the same object).
+    ids.retain(|_, holders| holders.len() <= MAX_ID_HOLDERS);
     if ids.is_empty() {
         return;
     }

@@ -35,6 +35,7 @@ pub fn dot(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
 
 /// A DOT string literal: quotes and backslashes escaped.
 fn quote(s: &str) -> String {
+    let s = super::terminal_safe(s);
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -61,7 +62,7 @@ pub fn mermaid(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
 
 /// Mermaid labels cannot hold a raw `"`; `#quot;` is its escape.
 pub fn mermaid_text(s: &str) -> String {
-    s.replace('"', "#quot;")
+    super::terminal_safe(s).replace('"', "#quot;")
 }
 
 #[derive(Serialize)]
@@ -215,14 +216,14 @@ pub fn summary(file: &str, g: &Graph, w: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(w, "  unresolved references: {}", g.unresolved.len())?;
     for u in &g.unresolved {
-        writeln!(
-            w,
+        let line = format!(
             "    {} {}: {} ({})",
             g.node(u.from).address,
             u.attribute,
             u.reference,
             u.reason
-        )?;
+        );
+        writeln!(w, "{}", super::terminal_safe(&line))?;
     }
     Ok(())
 }

@@ -14,6 +14,24 @@ pub mod table;
 use serde::Serialize;
 use serde_json::Value;
 
+/// Text from the plan made safe for a terminal: control characters (an escape sequence in a
+/// resource name or a value) are written as escapes, so they cannot drive the terminal.
+/// Newlines, which renderers put in on purpose, are kept.
+pub fn terminal_safe(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Version of the JSON report contract (`docs/json-report.md`).
 pub const SCHEMA_VERSION: &str = "1";
 
@@ -280,6 +298,15 @@ impl Report {
 pub(crate) mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn control_characters_cannot_reach_the_terminal() {
+        assert_eq!(
+            terminal_safe("aws_s3_bucket.x\u{1b}]0;pwned\u{7}\nnext"),
+            "aws_s3_bucket.x\\u{1b}]0;pwned\\u{7}\nnext"
+        );
+        assert_eq!(terminal_safe("plain"), "plain");
+    }
 
     /// A hand-made report for the renderers' unit tests.
     pub fn sample() -> Report {

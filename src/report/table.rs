@@ -75,16 +75,16 @@ fn message_cell(f: &Finding, verbose: bool) -> String {
 
 pub fn render(report: &Report, opts: Options, w: &mut dyn Write) -> io::Result<()> {
     for p in &report.plans {
-        writeln!(
-            w,
+        let head = format!(
             "plangate: {} (terraform {}) — environment {} ({})",
             p.file,
             p.terraform_version.as_deref().unwrap_or("unknown"),
             p.environment.name,
             p.environment.source
-        )?;
+        );
+        writeln!(w, "{}", super::terminal_safe(&head))?;
         for n in &p.notes {
-            writeln!(w, "  note: {n}")?;
+            writeln!(w, "  note: {}", super::terminal_safe(n))?;
         }
     }
     let mut by_pack: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
@@ -102,13 +102,13 @@ pub fn render(report: &Report, opts: Options, w: &mut dyn Write) -> io::Result<(
         let rows = findings.iter().map(|f| Row {
             status: status_cell(f.status, opts.color),
             severity: severity_cell(f.severity, opts.color),
-            rule: f.rule.clone(),
-            resource: if several_plans {
+            rule: super::terminal_safe(&f.rule),
+            resource: super::terminal_safe(&if several_plans {
                 format!("{}: {}", f.plan, f.resource)
             } else {
                 f.resource.clone()
-            },
-            message: message_cell(f, opts.verbose),
+            }),
+            message: super::terminal_safe(&message_cell(f, opts.verbose)),
         });
         // Long messages wrap at word boundaries so a CI log stays readable.
         let table = Table::new(rows)
