@@ -71,7 +71,7 @@ pub fn rule_page(p: &Policy, w: &mut dyn Write) -> io::Result<()> {
 /// "(known after apply)".
 fn shown(values: &Value, sensitive: &Value, unknown: &Value) -> Value {
     fn walk(v: &Value, s: &Value, u: &Value, path: &mut Vec<Seg>) -> Value {
-        if s == &Value::Bool(true) {
+        if s == &Value::Bool(true) || plangate::graph::values::secret_named(path) {
             return json!("(sensitive)");
         }
         if u == &Value::Bool(true) {

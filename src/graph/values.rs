@@ -97,6 +97,38 @@ pub fn marked_below(markers: &Value, path: &[Seg]) -> bool {
     any_true(v)
 }
 
+/// Attribute names that hold secrets even when the provider does not mark them sensitive.
+const SECRET_NAMES: [&str; 9] = [
+    "password",
+    "secret",
+    "token",
+    "private_key",
+    "api_key",
+    "access_key",
+    "client_secret",
+    "passphrase",
+    "credentials",
+];
+
+/// True when a path names a secret-looking attribute (`master_password`, `auth_token`,
+/// `tls_private_key`): reports treat it as sensitive whatever the markers say.
+pub fn secret_named(path: &[Seg]) -> bool {
+    path.iter().any(|s| match s {
+        Seg::Key(k) => {
+            let k = k.to_ascii_lowercase();
+            SECRET_NAMES.iter().any(|n| k.contains(n))
+                && !k.ends_with("_arn")
+                && !k.ends_with("_id")
+        }
+        Seg::Idx(_) => false,
+    })
+}
+
+/// Sensitive for reports: marked by Terraform at or below `path`, or secret-named.
+pub fn sensitive_at(markers: &Value, path: &[Seg]) -> bool {
+    marked_below(markers, path) || secret_named(path)
+}
+
 /// Call `f(path, string)` for every string leaf of `v`.
 pub fn for_each_string<'a>(v: &'a Value, f: &mut dyn FnMut(&[Seg], &'a str)) {
     fn walk<'a>(v: &'a Value, path: &mut Vec<Seg>, f: &mut dyn FnMut(&[Seg], &'a str)) {
@@ -146,6 +178,16 @@ mod tests {
         assert!(!marked(&m, &p(&[Seg::Key("route".into())])));
         assert!(marked_below(&m, &p(&[Seg::Key("route".into())])));
         assert!(marked(&json!(true), &[]));
+    }
+
+    #[test]
+    fn secret_names_are_sensitive_but_their_ids_are_not() {
+        let k = |s: &str| vec![Seg::Key(s.into())];
+        assert!(sensitive_at(&Value::Null, &k("master_password")));
+        assert!(sensitive_at(&Value::Null, &k("auth_token")));
+        assert!(!sensitive_at(&Value::Null, &k("kms_key_id")));
+        assert!(!sensitive_at(&Value::Null, &k("secret_arn")));
+        assert!(!sensitive_at(&Value::Null, &k("instance_class")));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::model::{Condition, Operand, Quantifier, ScopedPath, Test};
 use super::ops::{show, Op, Prepared};
 use super::path::{render as jsonpath, Hit};
 use super::tri::{Fact, Tri, Verdict};
-use crate::graph::values::{marked_below, Seg};
+use crate::graph::values::Seg;
 use crate::report::Evidence;
 use serde_json::Value;
 
@@ -62,7 +62,9 @@ fn path_operand(op: Op, sp: &ScopedPath, cx: &NodeCx<'_>) -> Result<(Prepared, S
         [one] => (*one).clone(),
         many => Value::Array(many.iter().map(|v| (*v).clone()).collect()),
     };
-    let sensitive = hits.iter().any(|h| marked_below(doc.sensitive, &h.segs));
+    let sensitive = hits
+        .iter()
+        .any(|h| crate::graph::values::sensitive_at(doc.sensitive, &h.segs));
     let name = match hits.as_slice() {
         [one] if path.is_singular() => name(&doc, &one.segs, cx),
         _ => format!("`{}`{}", path.text(), cx.of(doc.node)),
@@ -293,7 +295,7 @@ fn unknown_fact(doc: &Doc<'_>, h: &Hit<'_>, cx: &NodeCx<'_>) -> Fact {
 /// Evidence for one hit: its JSONPath, its resource, and its value unless unknown or
 /// sensitive (then `value` is absent and the flag says why).
 pub fn evidence(doc: &Doc<'_>, h: &Hit<'_>, cx: &NodeCx<'_>) -> Evidence {
-    let redacted = marked_below(doc.sensitive, &h.segs);
+    let redacted = crate::graph::values::sensitive_at(doc.sensitive, &h.segs);
     let (path, resource) = match doc.node {
         Some(id) if doc.meta => (
             format!("meta:{}", jsonpath(&h.segs)),

@@ -261,7 +261,7 @@ pub fn render(t: &Template, cx: &NodeCx<'_>, facts: &[Fact]) -> String {
             match hits.first() {
                 Some(h) => match h.value {
                     None => "(known after apply)".into(),
-                    Some(v) if crate::graph::values::marked_below(n.sensitive(), &h.segs) => {
+                    Some(v) if crate::graph::values::sensitive_at(n.sensitive(), &h.segs) => {
                         let _ = v;
                         "(sensitive)".into()
                     }

@@ -3,7 +3,7 @@
 //! value is shown (redacted when Terraform marks it sensitive).
 
 use super::ops::show;
-use crate::graph::values::{marked_below, render, Seg};
+use crate::graph::values::{render, Seg};
 use crate::graph::{Action, Graph, NodeId, Provenance};
 use serde_json::Value;
 
@@ -99,7 +99,7 @@ pub fn unknown(graph: &Graph, node: NodeId, segs: &[Seg], of: &str) -> String {
 /// A value as shown in a message, or `(sensitive)` when Terraform marks it (or anything
 /// inside it) sensitive.
 pub fn shown(v: &Value, sensitive: &Value, segs: &[Seg]) -> String {
-    if marked_below(sensitive, segs) {
+    if crate::graph::values::sensitive_at(sensitive, segs) {
         "(sensitive)".to_string()
     } else {
         show(v)

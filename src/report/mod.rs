@@ -32,6 +32,38 @@ pub fn terminal_safe(s: &str) -> String {
         .collect()
 }
 
+/// Replace any PEM private key block in report text with `(redacted private key)`, whether or
+/// not Terraform marked the value sensitive.
+pub fn scrub_private_keys(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start..];
+        let header_end = after
+            .find("-----\n")
+            .or_else(|| after[11..].find("-----").map(|i| i + 11));
+        let is_private = header_end.is_some_and(|h| after[..h].contains("PRIVATE KEY"));
+        if !is_private {
+            out.push_str(&rest[..start + 11]);
+            rest = &rest[start + 11..];
+            continue;
+        }
+        out.push_str(&rest[..start]);
+        out.push_str("(redacted private key)");
+        // Through the matching END line, or to the end of the text when it is cut.
+        match after.find("PRIVATE KEY-----").and_then(|first| {
+            after[first + 16..]
+                .find("PRIVATE KEY-----")
+                .map(|i| first + 16 + i + 16)
+        }) {
+            Some(end) => rest = &after[end..],
+            None => rest = "",
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Version of the JSON report contract (`docs/json-report.md`).
 pub const SCHEMA_VERSION: &str = "1";
 
@@ -248,9 +280,19 @@ impl Report {
     pub fn new(plans: Vec<PlanInfo>, rules: Vec<RuleInfo>, mut findings: Vec<Finding>) -> Report {
         // Redaction is enforced here, once, for every format: evidence marked sensitive or
         // unknown carries no value, whatever the producer put there.
-        for e in findings.iter_mut().flat_map(|f| f.evidence.iter_mut()) {
-            if e.redacted || e.unknown {
-                e.value = None;
+        for f in findings.iter_mut() {
+            f.message = scrub_private_keys(&f.message);
+            for e in f.evidence.iter_mut() {
+                let pem = e
+                    .value
+                    .as_ref()
+                    .is_some_and(|v| v.to_string().contains("PRIVATE KEY-----"));
+                if pem {
+                    e.redacted = true;
+                }
+                if e.redacted || e.unknown {
+                    e.value = None;
+                }
             }
         }
         findings.sort_by(|a, b| {
@@ -298,6 +340,21 @@ impl Report {
 pub(crate) mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn private_keys_are_scrubbed_from_text() {
+        let t =
+            "key is -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- here";
+        assert_eq!(scrub_private_keys(t), "key is (redacted private key) here");
+        assert_eq!(
+            scrub_private_keys("-----BEGIN CERTIFICATE-----x"),
+            "-----BEGIN CERTIFICATE-----x"
+        );
+        assert_eq!(
+            scrub_private_keys("cut -----BEGIN PRIVATE KEY-----\nMII"),
+            "cut (redacted private key)"
+        );
+    }
 
     #[test]
     fn control_characters_cannot_reach_the_terminal() {
