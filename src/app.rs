@@ -60,7 +60,16 @@ pub fn load(s: &Settings) -> Result<Loaded> {
     only.extend(s.only.iter().cloned());
     let mut skip = config.policies.skip.clone();
     skip.extend(s.skip.iter().cloned());
-    let policies = policy::filter_rules(all, &only, &skip)?;
+    let mut policies = policy::filter_rules(all, &only, &skip)?;
+    policy::builtin::accept_prerequisites(&mut policies, &config.external_allow).map_err(
+        |message| Error::Config {
+            file: config
+                .file
+                .as_ref()
+                .map_or("plangate.toml".into(), |f| f.display().to_string()),
+            message,
+        },
+    )?;
     Ok(Loaded { config, policies })
 }
 
@@ -158,7 +167,6 @@ fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
         plan_file: &name,
     };
     let mut findings = policy::evaluate(&loaded.policies, &graph, &opts);
-    accept_allowed_prerequisites(&mut findings, loaded, &env.name);
     let (used_waivers, mut notes) = waiver::apply(
         &mut findings,
         &loaded.config.waivers,
@@ -180,42 +188,6 @@ fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
         extras,
         used_waivers,
     })
-}
-
-/// `[external.allow]` in plangate.toml: prerequisites accepted in an environment (or in
-/// every one, under `default`) pass, saying so.
-fn accept_allowed_prerequisites(findings: &mut [Finding], loaded: &Loaded, env: &str) {
-    let globs: Vec<globset::GlobMatcher> = ["default", env]
-        .iter()
-        .filter_map(|k| loaded.config.external_allow.get(*k))
-        .flatten()
-        .filter_map(|g| globset::Glob::new(g).ok().map(|g| g.compile_matcher()))
-        .collect();
-    if globs.is_empty() {
-        return;
-    }
-    let prerequisite_rules: Vec<&str> = loaded
-        .policies
-        .iter()
-        .filter(|p| {
-            p.check
-                .as_ref()
-                .is_some_and(|c| c.check.name() == "external-prerequisite")
-        })
-        .map(|p| p.id.as_str())
-        .collect();
-    for f in findings.iter_mut() {
-        if f.status == Status::Fail
-            && prerequisite_rules.contains(&f.rule.as_str())
-            && globs.iter().any(|g| g.is_match(&f.resource))
-        {
-            f.status = Status::Pass;
-            f.message = format!(
-                "{} is an accepted prerequisite in {env} ([external.allow] in plangate.toml)",
-                f.resource
-            );
-        }
-    }
 }
 
 /// What limited the analysis of this plan, for the report.
@@ -241,71 +213,17 @@ fn ran(loaded: &Loaded, pack: &str) -> bool {
 }
 
 /// The external prerequisites of a plan: every data source that is not self-contained and
-/// not fed by this plan, classified with the parameters of the loaded
-/// `check = "external-prerequisite"` policy (or the defaults of the analysis).
+/// not fed by this plan, classified like the loaded `check = "external-prerequisite"` policy.
 pub fn prerequisites(
     loaded: &Loaded,
     g: &Graph,
     plan: &str,
     env: &str,
 ) -> Vec<extras::Prerequisite> {
-    let params = loaded
-        .policies
+    policy::builtin::prerequisites(&loaded.policies, g, env)
         .iter()
-        .find(|p| {
-            p.check
-                .as_ref()
-                .is_some_and(|c| c.check.name() == "external-prerequisite")
-        })
-        .map(|p| p.params.merged(env))
-        .unwrap_or_default();
-    let list = |k: &str| -> Vec<&str> {
-        params
-            .get(k)
-            .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
-            .unwrap_or_default()
-    };
-    let Ok(classes) = analysis::external::Classification::new(
-        &list("self_contained"),
-        &list("lookup"),
-        &list("remote"),
-    ) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for &id in g
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.is_data())
-        .map(|(i, _)| i)
-        .collect::<Vec<_>>()
-        .iter()
-    {
-        let Some(p) = analysis::external::prerequisite(g, id, &classes) else {
-            continue;
-        };
-        let n = g.node(id);
-        let value = (!p.looked_up.is_empty())
-            .then(|| serde_json::Value::Object(p.looked_up.iter().cloned().collect()));
-        out.push(extras::Prerequisite {
-            address: n.address.clone(),
-            plan: plan.to_string(),
-            data_type: n.type_.clone(),
-            classification: p.class.as_str().to_string(),
-            value,
-            unknown: false,
-            redacted: false,
-            dependants: p
-                .dependants
-                .iter()
-                .map(|&d| g.node(d).address.clone())
-                .collect(),
-            deferred: p.deferred.clone(),
-        });
-    }
-    out
+        .map(|p| p.to_report(g, plan))
+        .collect()
 }
 
 fn build_extras(

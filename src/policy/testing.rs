@@ -154,7 +154,8 @@ fn run_case(file: &Path) -> Result<Vec<String>, String> {
         Some(c) => Config::load(&base.join(c)).map_err(|e| e.to_string())?,
         None => Config::default(),
     };
-    let policies = policies(&case, base)?;
+    let mut policies = policies(&case, base)?;
+    super::builtin::accept_prerequisites(&mut policies, &config.external_allow)?;
     let plan_path = base.join(case.plan.as_deref().unwrap_or("plan.json"));
     let doc = crate::plan::read(&plan_path.display().to_string()).map_err(|e| e.to_string())?;
     let graph = crate::graph::Graph::from_document(doc);
