@@ -48,18 +48,25 @@ pub fn referrers_certain(
     types: &[&str],
     attribute: &str,
 ) -> Vec<(NodeId, bool)> {
-    let mut v: Vec<(NodeId, bool)> = Vec::new();
-    for e in g.incoming(to).filter(|e| {
-        e.attribute == attribute
-            && types.contains(&g.node(e.from).type_.as_str())
-            && live(g, e.from)
-    }) {
-        match v.iter_mut().find(|(n, _)| *n == e.from) {
-            Some((_, certain)) => *certain |= !e.ambiguous,
-            None => v.push((e.from, !e.ambiguous)),
-        }
-    }
+    let mut v: Vec<(NodeId, bool)> = g
+        .incoming(to)
+        .filter(|e| {
+            e.attribute == attribute
+                && types.contains(&g.node(e.from).type_.as_str())
+                && live(g, e.from)
+        })
+        .map(|e| (e.from, !e.ambiguous))
+        .collect();
+    // Sorted, a node's certain edge (true) comes after its ambiguous ones: keep the last.
     v.sort_unstable();
+    v.dedup_by(|later, earlier| {
+        if later.0 == earlier.0 {
+            earlier.1 |= later.1;
+            true
+        } else {
+            false
+        }
+    });
     v
 }
 

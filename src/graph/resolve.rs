@@ -248,6 +248,8 @@ impl<'a> Ctx<'a> {
         let mut instances: HashMap<(String, String), Vec<NodeId>> = HashMap::new();
         let mut children: HashMap<(String, String), Vec<Vec<ModuleStep>>> = HashMap::new();
         let mut node_modules = Vec::with_capacity(nodes.len());
+        // Module instances already listed (their instance string): many nodes share one.
+        let mut listed: HashSet<String> = HashSet::new();
         for (id, n) in nodes.iter().enumerate() {
             let steps = InstanceAddress::parse(&n.address)
                 .map(|a| a.module)
@@ -257,14 +259,16 @@ impl<'a> Ctx<'a> {
                     .entry((n.module.clone(), n.resource_key.clone()))
                     .or_default()
                     .push(id);
-                for depth in 0..steps.len() {
-                    let parent = module_instance_string(&steps[..depth]);
-                    let list = children
-                        .entry((parent, steps[depth].name.clone()))
-                        .or_default();
-                    let child = steps[..=depth].to_vec();
-                    if !list.contains(&child) {
-                        list.push(child);
+                if !steps.is_empty() && !listed.contains(&module_instance_string(&steps)) {
+                    for depth in 0..steps.len() {
+                        if !listed.insert(module_instance_string(&steps[..=depth])) {
+                            continue;
+                        }
+                        let parent = module_instance_string(&steps[..depth]);
+                        children
+                            .entry((parent, steps[depth].name.clone()))
+                            .or_default()
+                            .push(steps[..=depth].to_vec());
                     }
                 }
             }
@@ -524,11 +528,11 @@ impl<'a> Ctx<'a> {
                     ));
                     return;
                 };
+                let no_kids = Vec::new();
                 let kids = self
                     .children
                     .get(&(minst.clone(), name.clone()))
-                    .cloned()
-                    .unwrap_or_default();
+                    .unwrap_or(&no_kids);
                 if kids.is_empty() {
                     return; // the module has no resource instances: nothing to link
                 }
