@@ -26,9 +26,6 @@ pub struct Settings {
     pub skip: Vec<String>,
     /// `--no-builtin`.
     pub no_builtin: bool,
-    /// The process exits right after the report: leave each plan's graph to the exit instead
-    /// of freeing it (a large graph takes a noticeable share of a check to free).
-    pub exit_after: bool,
 }
 
 /// The gate threshold: a severity, or never.
@@ -191,9 +188,6 @@ fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
         extras,
         used_waivers,
     };
-    if s.exit_after {
-        std::mem::forget(graph);
-    }
     Ok(result)
 }
 

@@ -67,7 +67,6 @@ fn settings(p: &PolicyArgs) -> Settings {
         only: p.only.clone(),
         skip: p.skip.clone(),
         no_builtin: p.no_builtin,
-        exit_after: true,
     }
 }
 

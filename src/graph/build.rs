@@ -42,6 +42,11 @@ pub fn from_plan(mut plan: Plan) -> Graph {
         .iter()
         .map(|(k, p)| (k.clone(), p.expressions.clone().into_iter().collect()))
         .collect();
+    // The graph outlives the plan's text only with copies of what its nodes keep.
+    for n in &mut nodes {
+        n.detach();
+    }
+    drop(plan);
     let mut graph = empty(nodes, meta, variables, provider_expressions);
     let (edges, unresolved) = resolve::resolve(&graph.nodes, &config, &graph.variables);
     graph.edges = edges;
@@ -69,6 +74,9 @@ pub fn from_state(mut state: StateDoc) -> Graph {
         has_configuration: false,
         has_prior_state: true,
     };
+    for n in &mut nodes {
+        n.detach();
+    }
     let mut graph = empty(nodes, meta, Default::default(), Default::default());
     let (edges, unresolved) = resolve::resolve_state(&graph.nodes, &depends);
     graph.edges = edges;
@@ -146,9 +154,9 @@ fn node_from_change(rc: ResourceChange) -> Node {
         previous_address: rc.previous_address,
         before: LazyValue::new(c.before),
         after: LazyValue::new(c.after),
-        after_unknown: c.after_unknown,
-        before_sensitive: c.before_sensitive,
-        after_sensitive: c.after_sensitive,
+        after_unknown: LazyValue::new(c.after_unknown),
+        before_sensitive: LazyValue::new(c.before_sensitive),
+        after_sensitive: LazyValue::new(c.after_sensitive),
         replace_paths: c.replace_paths,
         from_prior_state: false,
         address: rc.address,
@@ -174,9 +182,9 @@ fn node_from_resource(r: Resource, prior: bool) -> Node {
         previous_address: None,
         before: LazyValue::default(),
         after: LazyValue::new(r.values),
-        after_unknown: Value::Object(Default::default()),
-        before_sensitive: Value::Bool(false),
-        after_sensitive: r.sensitive_values,
+        after_unknown: LazyValue::from_value(Value::Object(Default::default())),
+        before_sensitive: LazyValue::from_value(Value::Bool(false)),
+        after_sensitive: LazyValue::new(r.sensitive_values),
         replace_paths: Vec::new(),
         from_prior_state: prior,
         address: r.address,

@@ -6,8 +6,8 @@
 //! keeps memory near the size of the file instead of the ~8× of a parsed `Value` tree.
 
 use super::values::Seg;
+use crate::plan::RawText;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::Value;
 use std::fmt;
 use std::sync::OnceLock;
@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 /// Raw JSON text, parsed once on demand.
 #[derive(Default)]
 pub struct LazyValue {
-    raw: Option<Box<RawValue>>,
+    raw: Option<RawText>,
     parsed: OnceLock<Value>,
 }
 
@@ -31,7 +31,7 @@ impl fmt::Debug for LazyValue {
 static NULL: Value = Value::Null;
 
 impl LazyValue {
-    pub fn new(raw: Option<Box<RawValue>>) -> LazyValue {
+    pub fn new(raw: Option<RawText>) -> LazyValue {
         LazyValue {
             raw,
             parsed: OnceLock::new(),
@@ -45,6 +45,13 @@ impl LazyValue {
             let _ = l.parsed.set(v);
         }
         l
+    }
+
+    /// Keep a copy of the text instead of a span of the plan's (see [`RawText::detach`]).
+    pub fn detach(&mut self) {
+        if let Some(r) = &mut self.raw {
+            r.detach();
+        }
     }
 
     /// True when the JSON was `null` or absent.
@@ -166,7 +173,7 @@ mod tests {
     use super::*;
 
     fn raw(s: &str) -> LazyValue {
-        LazyValue::new(Some(RawValue::from_string(s.to_string()).unwrap()))
+        LazyValue::new(Some(RawText::from_json(s)))
     }
 
     #[test]

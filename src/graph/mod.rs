@@ -110,10 +110,11 @@ pub struct Node {
     /// Values after the change (null for a delete; unknown values are absent); parsed on
     /// first use.
     pub after: lazy::LazyValue,
-    /// Same shape as `after`, `true` where the value is known only after apply.
-    pub after_unknown: Value,
-    pub before_sensitive: Value,
-    pub after_sensitive: Value,
+    /// Same shape as `after`, `true` where the value is known only after apply; parsed on
+    /// first use, like the sensitivity markers.
+    pub after_unknown: lazy::LazyValue,
+    pub before_sensitive: lazy::LazyValue,
+    pub after_sensitive: lazy::LazyValue,
     pub replace_paths: Vec<Vec<Value>>,
     /// True when the instance appears in the plan only through prior state (a data source read
     /// during planning, or an existing object outside `resource_changes`).
@@ -137,6 +138,19 @@ impl Node {
         }
     }
 
+    /// Own copies of the raw values and markers (see [`lazy::LazyValue::detach`]).
+    pub fn detach(&mut self) {
+        for v in [
+            &mut self.before,
+            &mut self.after,
+            &mut self.after_unknown,
+            &mut self.before_sensitive,
+            &mut self.after_sensitive,
+        ] {
+            v.detach();
+        }
+    }
+
     /// Values before the change, if any.
     pub fn before(&self) -> Option<&Value> {
         (!self.before.is_null()).then(|| self.before.get())
@@ -150,9 +164,9 @@ impl Node {
     /// Sensitivity markers matching [`Node::values`].
     pub fn sensitive(&self) -> &Value {
         if self.action == Action::Delete {
-            &self.before_sensitive
+            self.before_sensitive.get()
         } else {
-            &self.after_sensitive
+            self.after_sensitive.get()
         }
     }
 
@@ -161,7 +175,7 @@ impl Node {
         if self.action == Action::Delete {
             &NULL
         } else {
-            &self.after_unknown
+            self.after_unknown.get()
         }
     }
 

@@ -9,6 +9,7 @@ pub use model::*;
 
 use crate::error::{Error, Result};
 use decode::Sniffed;
+use std::borrow::Cow;
 
 /// What a `terraform show -json` file turned out to hold.
 #[derive(Debug)]
@@ -43,7 +44,19 @@ pub fn read(path: &str) -> Result<Document> {
             )
         })?
     };
-    parse(display_name(path), &bytes)
+    let file = display_name(path);
+    // The text of a UTF-8 file is the file's bytes less a BOM: keep the buffer rather than
+    // copy it (the plan's values are spans of it for the whole run).
+    let span = match sniff_text(file, &bytes)? {
+        Cow::Borrowed(t) => Some((t.as_ptr() as usize - bytes.as_ptr() as usize, t.len())),
+        Cow::Owned(t) => return finish(file, t),
+    };
+    let mut bytes = bytes;
+    if let Some((start, len)) = span {
+        bytes.truncate(start + len);
+        bytes.drain(..start);
+    }
+    finish(file, bytes)
 }
 
 /// The name used for a path in messages and reports.
@@ -57,6 +70,12 @@ pub fn display_name(path: &str) -> &str {
 
 /// Parse the bytes of a `terraform show -json` file named `file` (for messages).
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Document> {
+    let text = sniff_text(file, bytes)?;
+    finish(file, text.into_owned())
+}
+
+/// The text of the bytes (BOM removed, UTF-16 converted), or why they are not a plan's JSON.
+fn sniff_text<'b>(file: &str, bytes: &'b [u8]) -> Result<Cow<'b, [u8]>> {
     let text = match decode::sniff(bytes) {
         Sniffed::Text(t) => t,
         Sniffed::Empty => {
@@ -98,11 +117,33 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document> {
             format!("this is not JSON (it does not start with `{{`); {SHOW_JSON_FIX}"),
         ));
     }
+    Ok(text)
+}
+
+/// Guard and parse the text.
+fn finish(file: &str, text: Vec<u8>) -> Result<Document> {
     // Depth, numbers out of range, lone surrogates: what a later parse of a raw value would
     // refuse is refused now, so that every value accepted here parses when a policy asks.
     guard::check(file, &text)?;
-    // One typed parse; the document kind is decided from the keys that parse saw.
-    let plan: Plan = serde_json::from_slice(&text).map_err(|e| json_error(file, &text, &e))?;
+    let text = match String::from_utf8(text) {
+        Ok(t) => t,
+        // The parse of the bytes says where, in the words of every other JSON error.
+        Err(e) => {
+            let bytes = e.into_bytes();
+            return Err(match serde_json::from_slice::<Plan>(&bytes) {
+                Err(e) => json_error(file, &bytes, &e),
+                Ok(_) => Error::input(
+                    file,
+                    format!("the file is not UTF-8 text; {SHOW_JSON_FIX}, without converting it"),
+                ),
+            });
+        }
+    };
+    // One typed parse; the document kind is decided from the keys that parse saw. Values and
+    // marker trees stay spans of the text (`RawText`), which they share.
+    let source = std::sync::Arc::new(text);
+    let plan: Plan = model::with_source(&source, |t| serde_json::from_str(t))
+        .map_err(|e| json_error(file, source.as_bytes(), &e))?;
     classify(file, plan)
 }
 

@@ -6,10 +6,106 @@
 //! omit empty sections (a refresh-only plan has no `resource_changes`, Terraform's own golden
 //! files strip `terraform_version`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// A JSON value kept as text: a span of the plan file's text, which every [`RawText`] of the
+/// plan shares, so that resource values and their marker trees cost a few words each instead
+/// of a copy (or an 8× larger parsed tree). Parsed on first use by the graph.
+#[derive(Clone)]
+pub struct RawText(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Shared {
+        source: Arc<String>,
+        start: usize,
+        end: usize,
+    },
+    /// Outside [`with_source`] (a plan deserialised from another string): its own copy.
+    Owned(Box<str>),
+}
+
+impl RawText {
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        match &self.0 {
+            Repr::Shared { source, start, end } => &source[*start..*end],
+            Repr::Owned(s) => s,
+        }
+    }
+
+    /// From JSON text (tests, generated nodes). The text is not checked here.
+    pub fn from_json(text: &str) -> RawText {
+        RawText(Repr::Owned(text.into()))
+    }
+
+    /// Its own copy of the text, so that the plan's text can be freed: a graph keeps the
+    /// values of `resource_changes` (about a third of a plan) and none of the copies in
+    /// `planned_values` and `prior_state`.
+    pub fn detach(&mut self) {
+        if let Repr::Shared { .. } = self.0 {
+            self.0 = Repr::Owned(self.get().into());
+        }
+    }
+}
+
+impl fmt::Debug for RawText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.get())
+    }
+}
+
+thread_local! {
+    /// The text being deserialised, so that [`RawText`]s can point into it.
+    static SOURCE: RefCell<Option<Arc<String>>> = const { RefCell::new(None) };
+}
+
+/// Run `f` (a deserialisation of `source`'s text) with [`RawText`]s sharing `source`.
+pub fn with_source<T>(source: &Arc<String>, f: impl FnOnce(&str) -> T) -> T {
+    struct Reset(Option<Arc<String>>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SOURCE.with(|s| *s.borrow_mut() = self.0.take());
+        }
+    }
+    let previous = SOURCE.with(|s| s.borrow_mut().replace(source.clone()));
+    let _reset = Reset(previous);
+    f(source.as_str())
+}
+
+impl RawText {
+    /// A span of the current source when `text` lies in it, else a copy.
+    fn located(text: &str) -> RawText {
+        SOURCE.with(|s| {
+            if let Some(source) = s.borrow().as_ref() {
+                let base = source.as_ptr() as usize;
+                let at = text.as_ptr() as usize;
+                if at >= base && at + text.len() <= base + source.len() {
+                    let start = at - base;
+                    return RawText(Repr::Shared {
+                        source: source.clone(),
+                        start,
+                        end: start + text.len(),
+                    });
+                }
+            }
+            RawText::from_json(text)
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    /// Borrowed from the text being parsed (plangate always parses from a string or a slice).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de RawValue>::deserialize(d).map(|r| RawText::located(r.get()))
+    }
+}
 
 /// The whole plan document.
 #[derive(Debug, Deserialize, Default)]
@@ -117,8 +213,8 @@ pub struct Resource {
     pub index: Option<Value>,
     pub provider_name: String,
     /// Kept as raw JSON text: parsed only when a policy looks at this instance.
-    pub values: Option<Box<RawValue>>,
-    pub sensitive_values: Value,
+    pub values: Option<RawText>,
+    pub sensitive_values: Option<RawText>,
     pub depends_on: Vec<String>,
     pub deposed_key: Option<String>,
 }
@@ -147,11 +243,12 @@ pub struct ResourceChange {
 pub struct Change {
     pub actions: Vec<String>,
     /// Raw JSON text (`None` for JSON `null`): parsed only when a policy looks at it.
-    pub before: Option<Box<RawValue>>,
-    pub after: Option<Box<RawValue>>,
-    pub after_unknown: Value,
-    pub before_sensitive: Value,
-    pub after_sensitive: Value,
+    pub before: Option<RawText>,
+    pub after: Option<RawText>,
+    /// The marker trees, kept as text like the values they describe.
+    pub after_unknown: Option<RawText>,
+    pub before_sensitive: Option<RawText>,
+    pub after_sensitive: Option<RawText>,
     pub replace_paths: Vec<Vec<Value>>,
     pub importing: Option<Value>,
     pub generated_config: Option<String>,
