@@ -71,38 +71,146 @@ impl LazyValue {
         }
     }
 
-    /// Visit every string leaf with its path, without building a `Value` tree.
-    pub fn scan_strings(&self, f: &mut dyn FnMut(&[Seg], &str)) {
+    /// Visit every string leaf with its path, without building a `Value` tree. A key repeated
+    /// in one object (the read accepts repeats; the last one counts, as in the parsed
+    /// `Value`) retracts what was visited under its earlier occurrence: `sink.retract(path)`.
+    pub fn scan_strings(&self, sink: &mut dyn StringSink) {
         if let Some(v) = self.parsed.get() {
-            super::values::for_each_string(v, &mut |p, s| f(p, s));
+            super::values::for_each_string(v, &mut |p, s| sink.string(p, s));
             return;
         }
         let Some(r) = &self.raw else { return };
         let mut de = serde_json::Deserializer::from_str(r.get());
         let mut path = Vec::new();
-        let _ = de.deserialize_any(Scan { path: &mut path, f });
+        let mut spare = Vec::new();
+        let _ = de.deserialize_any(Scan {
+            path: &mut path,
+            spare: &mut spare,
+            sink,
+        });
     }
 
-    /// A top-level string attribute (`id`, `arn`) without parsing the rest.
-    pub fn top_string(&self, key: &str) -> Option<String> {
+    /// The top-level string attributes `id` and `arn`, in one pass that parses nothing else.
+    pub fn id_and_arn(&self) -> (Option<String>, Option<String>) {
         if let Some(v) = self.parsed.get() {
-            return v.get(key).and_then(Value::as_str).map(str::to_string);
+            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+            return (s("id"), s("arn"));
         }
-        // The last one counts when a key is repeated (the read accepts repeats), as in the
-        // parsed `Value`: taking the first let the scan and `values()` disagree on a node's id.
-        let mut found = None;
-        self.scan_strings(&mut |p, s| {
-            if matches!(p, [Seg::Key(k)] if k == key) {
-                found = Some(s.to_string());
+        let Some(r) = &self.raw else {
+            return (None, None);
+        };
+        let mut de = serde_json::Deserializer::from_str(r.get());
+        de.deserialize_any(IdArn).unwrap_or_default()
+    }
+}
+
+/// Receives the string leaves of [`LazyValue::scan_strings`].
+pub trait StringSink {
+    fn string(&mut self, path: &[Seg], s: &str);
+    /// What was reported under `path` is overridden by a later repeat of its last key.
+    fn retract(&mut self, path: &[Seg]);
+}
+
+/// `id` and `arn` of a top-level object; the last one counts when a key is repeated.
+struct IdArn;
+
+impl<'de> Visitor<'de> for IdArn {
+    type Value = (Option<String>, Option<String>);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut id, mut arn) = (None, None);
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let slot = match k.as_ref() {
+                "id" => &mut id,
+                "arn" => &mut arn,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = map.next_value::<StringOnly>()?.0;
+        }
+        Ok((id, arn))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok((None, None))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok((None, None))
+    }
+}
+
+/// A string, or `None` for any other JSON value (skipped without building it).
+struct StringOnly(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for StringOnly {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StringOnly;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
             }
-        });
-        found
+            fn visit_str<E>(self, s: &str) -> Result<StringOnly, E> {
+                Ok(StringOnly(Some(s.to_string())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringOnly, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(StringOnly(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StringOnly, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(StringOnly(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<StringOnly, E> {
+                Ok(StringOnly(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<StringOnly, E> {
+                Ok(StringOnly(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<StringOnly, E> {
+                Ok(StringOnly(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<StringOnly, E> {
+                Ok(StringOnly(None))
+            }
+            fn visit_unit<E>(self) -> Result<StringOnly, E> {
+                Ok(StringOnly(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
 struct Scan<'p, 'f> {
     path: &'p mut Vec<Seg>,
-    f: &'f mut dyn FnMut(&[Seg], &str),
+    /// Key strings popped off `path`, reused for the next keys (no allocation per key).
+    spare: &'p mut Vec<String>,
+    sink: &'f mut dyn StringSink,
 }
 
 impl<'de> Visitor<'de> for Scan<'_, '_> {
@@ -113,7 +221,7 @@ impl<'de> Visitor<'de> for Scan<'_, '_> {
     }
 
     fn visit_str<E>(self, s: &str) -> Result<(), E> {
-        (self.f)(self.path, s);
+        self.sink.string(self.path, s);
         Ok(())
     }
     fn visit_bool<E>(self, _: bool) -> Result<(), E> {
@@ -138,7 +246,8 @@ impl<'de> Visitor<'de> for Scan<'_, '_> {
             self.path.push(Seg::Idx(i));
             let more = seq.next_element_seed(Scan {
                 path: self.path,
-                f: self.f,
+                spare: self.spare,
+                sink: self.sink,
             })?;
             self.path.pop();
             if more.is_none() {
@@ -149,16 +258,39 @@ impl<'de> Visitor<'de> for Scan<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Keys of this object so far, to notice a repeat (objects are small: a linear search).
+        let mut keys: Vec<u64> = Vec::new();
         while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            self.path.push(Seg::Key(k.into_owned()));
+            let mut key = self.spare.pop().unwrap_or_default();
+            key.clear();
+            key.push_str(&k);
+            let h = key_hash(&key);
+            self.path.push(Seg::Key(key));
+            if keys.contains(&h) {
+                self.sink.retract(self.path);
+            } else {
+                keys.push(h);
+            }
             map.next_value_seed(Scan {
                 path: self.path,
-                f: self.f,
+                spare: self.spare,
+                sink: self.sink,
             })?;
-            self.path.pop();
+            if let Some(Seg::Key(key)) = self.path.pop() {
+                self.spare.push(key);
+            }
         }
         Ok(())
     }
+}
+
+/// A key's hash, to notice repeated keys. A collision between two different keys retracts
+/// the path of the second one before anything was reported under it: nothing.
+fn key_hash(k: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::fast::FixedState::with_seed(0).build_hasher();
+    h.write(k.as_bytes());
+    h.finish()
 }
 
 impl<'de> DeserializeSeed<'de> for Scan<'_, '_> {
@@ -176,28 +308,80 @@ mod tests {
         LazyValue::new(Some(RawText::from_json(s)))
     }
 
+    /// Collects (path, string) pairs and honours retractions.
+    #[derive(Default)]
+    struct Seen(Vec<(Vec<Seg>, String)>);
+
+    impl StringSink for Seen {
+        fn string(&mut self, path: &[Seg], s: &str) {
+            self.0.push((path.to_vec(), s.to_string()));
+        }
+        fn retract(&mut self, path: &[Seg]) {
+            self.0.retain(|(p, _)| !p.starts_with(path));
+        }
+    }
+
+    fn scanned(v: &LazyValue) -> Vec<(String, String)> {
+        let mut seen = Seen::default();
+        v.scan_strings(&mut seen);
+        seen.0
+            .into_iter()
+            .map(|(p, s)| (super::super::values::render(&p), s))
+            .collect()
+    }
+
     #[test]
     fn parses_on_demand_and_scans_without_parsing() {
         let v = raw(r#"{"id":"vpc-1","route":[{"gw":"pcx-9"}],"n":1}"#);
-        let mut seen = Vec::new();
-        v.scan_strings(&mut |p, s| seen.push((super::super::values::render(p), s.to_string())));
         assert_eq!(
-            seen,
+            scanned(&v),
             vec![
                 ("id".to_string(), "vpc-1".to_string()),
                 ("route[0].gw".to_string(), "pcx-9".to_string())
             ]
         );
         assert!(v.parsed.get().is_none(), "scanning must not parse");
-        assert_eq!(v.top_string("id").as_deref(), Some("vpc-1"));
+        assert_eq!(v.id_and_arn(), (Some("vpc-1".to_string()), None));
+        assert!(v.parsed.get().is_none(), "reading the id must not parse");
         assert_eq!(v.get()["n"], 1);
+        assert_eq!(v.id_and_arn(), (Some("vpc-1".to_string()), None));
     }
 
     #[test]
     fn a_repeated_top_level_key_reads_like_the_parsed_value() {
-        let v = raw(r#"{"id":"pcx-first","id":"pcx-last"}"#);
-        assert_eq!(v.top_string("id").as_deref(), Some("pcx-last"));
+        let v = raw(r#"{"id":"pcx-first","arn":{"x":1},"id":"pcx-last","arn":"arn:a"}"#);
+        assert_eq!(
+            v.id_and_arn(),
+            (Some("pcx-last".to_string()), Some("arn:a".to_string()))
+        );
         assert_eq!(v.get()["id"], "pcx-last");
+    }
+
+    #[test]
+    fn a_repeated_key_retracts_what_its_earlier_value_held() {
+        // As in the parsed value, only the last `vpc_id` and the last `b.c` count.
+        let v = raw(
+            r#"{"vpc_id":"vpc-old","b":{"c":["x-old"],"d":"keep","c":"x-new"},"vpc_id":"vpc-new"}"#,
+        );
+        let parsed: Vec<(String, String)> = {
+            let p = LazyValue::from_value(
+                serde_json::from_str(&v.raw.as_ref().unwrap().get()).unwrap(),
+            );
+            scanned(&p)
+        };
+        let mut streamed = scanned(&v);
+        streamed.sort();
+        let mut parsed = parsed;
+        parsed.sort();
+        assert_eq!(streamed, parsed);
+        assert_eq!(
+            streamed,
+            vec![
+                ("b.c".to_string(), "x-new".to_string()),
+                ("b.d".to_string(), "keep".to_string()),
+                ("vpc_id".to_string(), "vpc-new".to_string()),
+            ]
+        );
     }
 
     #[test]

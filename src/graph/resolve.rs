@@ -10,7 +10,14 @@ use super::values::{render, Seg};
 use super::{Edge, Node, NodeId, Provenance, Unresolved};
 use crate::plan::{ConfigModule, ConfigResource, Configuration};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+/// foldhash instead of SipHash: the keys are plangate's own (addresses, node ids), hashed
+/// millions of times on a large plan; SipHash's flood resistance buys nothing here and was
+/// 7 % of the graph build. (A crafted plan cannot choose collisions without knowing the
+/// per-process seed foldhash still uses.)
+type HashMap<K, V> = foldhash::HashMap<K, V>;
+type HashSet<T> = foldhash::HashSet<T>;
 
 /// Module calls nest; a reference chain deeper than this is a cycle in practice.
 const MAX_DEPTH: usize = 64;
@@ -43,7 +50,7 @@ pub fn resolve(
 
 /// A state has no configuration: `depends_on` (config addresses in the same module) and values.
 pub fn resolve_state(nodes: &[Node], depends: &[Vec<String>]) -> (Vec<Edge>, Vec<Unresolved>) {
-    let mut by_key: HashMap<(String, String), Vec<NodeId>> = HashMap::new();
+    let mut by_key: HashMap<(String, String), Vec<NodeId>> = HashMap::default();
     for (id, n) in nodes.iter().enumerate() {
         by_key
             .entry((n.module.clone(), n.resource_key.clone()))
@@ -81,7 +88,11 @@ pub fn resolve_state(nodes: &[Node], depends: &[Vec<String>]) -> (Vec<Edge>, Vec
 
 struct Out {
     edges: Vec<Edge>,
-    seen: HashSet<(NodeId, NodeId, String)>,
+    /// (from, to) → the last edge between them; `same_pair[i]` the one before edge `i`
+    /// (`usize::MAX`: none). Edges differ by attribute, so a new one is checked against the
+    /// few of its pair, without a key string per candidate.
+    pairs: HashMap<(NodeId, NodeId), usize>,
+    same_pair: Vec<usize>,
     unresolved: Vec<Unresolved>,
     unresolved_seen: HashSet<(NodeId, String, String)>,
     /// See [`EDGES_PER_NODE`].
@@ -94,11 +105,12 @@ impl Out {
     fn new(nodes: usize) -> Out {
         Out {
             edges: Vec::new(),
-            seen: HashSet::new(),
+            pairs: HashMap::default(),
+            same_pair: Vec::new(),
             unresolved: Vec::new(),
-            unresolved_seen: HashSet::new(),
+            unresolved_seen: HashSet::default(),
             max_edges: MIN_EDGES.max(nodes.saturating_mul(EDGES_PER_NODE)),
-            cut: HashSet::new(),
+            cut: HashSet::default(),
         }
     }
 
@@ -138,16 +150,24 @@ impl Out {
             self.cut_short(from, attribute);
             return;
         }
-        if self.seen.insert((from, to, attribute.to_string())) {
-            self.edges.push(Edge {
-                from,
-                to,
-                attribute: attribute.to_string(),
-                provenance,
-                ambiguous,
-                via,
-            });
+        let head = self.pairs.get(&(from, to)).copied().unwrap_or(usize::MAX);
+        let mut i = head;
+        while i != usize::MAX {
+            if self.edges[i].attribute == attribute {
+                return;
+            }
+            i = self.same_pair[i];
         }
+        self.pairs.insert((from, to), self.edges.len());
+        self.same_pair.push(head);
+        self.edges.push(Edge {
+            from,
+            to,
+            attribute: attribute.to_string(),
+            provenance,
+            ambiguous,
+            via,
+        });
     }
 
     fn unresolved(&mut self, from: NodeId, attribute: &str, reference: &str, reason: String) {
@@ -228,8 +248,8 @@ impl<'a> Ctx<'a> {
         config: &'a Configuration,
         root_vars: &'a BTreeMap<String, Value>,
     ) -> Ctx<'a> {
-        let mut modules = HashMap::new();
-        let mut resources = HashMap::new();
+        let mut modules = HashMap::default();
+        let mut resources = HashMap::default();
         let mut stack = vec![(String::new(), &config.root_module)];
         while let Some((path, m)) = stack.pop() {
             for r in &m.resources {
@@ -245,11 +265,11 @@ impl<'a> Ctx<'a> {
             }
             modules.insert(path, m);
         }
-        let mut instances: HashMap<(String, String), Vec<NodeId>> = HashMap::new();
-        let mut children: HashMap<(String, String), Vec<Vec<ModuleStep>>> = HashMap::new();
+        let mut instances: HashMap<(String, String), Vec<NodeId>> = HashMap::default();
+        let mut children: HashMap<(String, String), Vec<Vec<ModuleStep>>> = HashMap::default();
         let mut node_modules = Vec::with_capacity(nodes.len());
         // Module instances already listed (their instance string): many nodes share one.
-        let mut listed: HashSet<String> = HashSet::new();
+        let mut listed: HashSet<String> = HashSet::default();
         for (id, n) in nodes.iter().enumerate() {
             let steps = InstanceAddress::parse(&n.address)
                 .map(|a| a.module)
@@ -891,13 +911,14 @@ fn link_attribute(path: &[Seg]) -> bool {
 const MAX_ID_HOLDERS: usize = 2;
 
 fn value_joins(nodes: &[Node], out: &mut Out) {
-    let mut ids: HashMap<String, Vec<NodeId>> = HashMap::new();
+    let mut ids: HashMap<String, Vec<NodeId>> = HashMap::default();
     for (id, n) in nodes.iter().enumerate() {
-        let v = n.values_lazy();
-        for key in ["id", "arn"] {
-            if let Some(s) = v.top_string(key) {
-                if looks_like_an_id(&s) {
-                    ids.entry(s).or_default().push(id);
+        let (i, a) = n.values_lazy().id_and_arn();
+        for s in [i, a].into_iter().flatten() {
+            if looks_like_an_id(&s) {
+                let holders = ids.entry(s).or_default();
+                if holders.last() != Some(&id) {
+                    holders.push(id);
                 }
             }
         }
@@ -922,28 +943,58 @@ fn value_joins(nodes: &[Node], out: &mut Out) {
             continue;
         }
         // Each candidate becomes an edge or is cut short: collect no more than the budget.
-        let room = out.max_edges.saturating_sub(out.edges.len()) + 1;
-        let mut found: Vec<(String, NodeId, String)> = Vec::new();
-        n.values_lazy().scan_strings(&mut |path, s| {
-            if found.len() >= room {
-                return;
-            }
-            if path.is_empty()
-                || matches!(&path[0], Seg::Key(k) if NOT_LINKS.contains(&k.as_str()) || k == "arn")
-                || !link_attribute(path)
-            {
-                return;
-            }
-            if let Some(targets) = ids.get(s) {
-                for &to in targets.iter().take(room) {
-                    if to != from && !linked.contains(&(from, to)) {
-                        found.push((render(path), to, s.to_string()));
-                    }
+        let mut joins = Joins {
+            ids: &ids,
+            linked: &linked,
+            from,
+            room: out.max_edges.saturating_sub(out.edges.len()) + 1,
+            found: Vec::new(),
+        };
+        n.values_lazy().scan_strings(&mut joins);
+        for (path, to, value) in joins.found {
+            out.edge(
+                from,
+                to,
+                &render(&path),
+                Provenance::Value,
+                false,
+                vec![value],
+            );
+        }
+    }
+}
+
+/// The value joins of one node, as its strings are scanned.
+struct Joins<'a> {
+    ids: &'a HashMap<String, Vec<NodeId>>,
+    linked: &'a HashSet<(NodeId, NodeId)>,
+    from: NodeId,
+    room: usize,
+    found: Vec<(Vec<Seg>, NodeId, String)>,
+}
+
+impl super::lazy::StringSink for Joins<'_> {
+    fn string(&mut self, path: &[Seg], s: &str) {
+        if self.found.len() >= self.room {
+            return;
+        }
+        if path.is_empty()
+            || matches!(&path[0], Seg::Key(k) if NOT_LINKS.contains(&k.as_str()) || k == "arn")
+            || !link_attribute(path)
+        {
+            return;
+        }
+        if let Some(targets) = self.ids.get(s) {
+            for &to in targets.iter().take(self.room) {
+                if to != self.from && !self.linked.contains(&(self.from, to)) {
+                    self.found.push((path.to_vec(), to, s.to_string()));
                 }
             }
-        });
-        for (attribute, to, value) in found {
-            out.edge(from, to, &attribute, Provenance::Value, false, vec![value]);
         }
+    }
+
+    /// A repeated key: its earlier value does not count (the parsed value keeps the last).
+    fn retract(&mut self, path: &[Seg]) {
+        self.found.retain(|(p, _, _)| !p.starts_with(path));
     }
 }
