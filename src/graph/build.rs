@@ -37,6 +37,13 @@ pub fn from_plan(mut plan: Plan) -> Graph {
         .map(|(k, v)| (k, v.value))
         .collect();
     let config = plan.configuration.take().unwrap_or_default();
+    let sensitive_variables = config
+        .root_module
+        .variables
+        .iter()
+        .filter(|(_, v)| v.sensitive)
+        .map(|(k, _)| k.clone())
+        .collect();
     let provider_expressions = config
         .provider_config
         .iter()
@@ -48,6 +55,7 @@ pub fn from_plan(mut plan: Plan) -> Graph {
     }
     drop(plan);
     let mut graph = empty(nodes, meta, variables, provider_expressions);
+    graph.sensitive_variables = sensitive_variables;
     let (edges, unresolved) = resolve::resolve(&graph.nodes, &config, &graph.variables);
     graph.edges = edges;
     graph.unresolved = unresolved;
@@ -96,6 +104,7 @@ fn empty(
         unresolved: Vec::new(),
         meta,
         variables,
+        sensitive_variables: Default::default(),
         provider_expressions,
         by_address: Default::default(),
         by_type: Default::default(),

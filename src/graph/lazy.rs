@@ -364,9 +364,8 @@ mod tests {
             r#"{"vpc_id":"vpc-old","b":{"c":["x-old"],"d":"keep","c":"x-new"},"vpc_id":"vpc-new"}"#,
         );
         let parsed: Vec<(String, String)> = {
-            let p = LazyValue::from_value(
-                serde_json::from_str(&v.raw.as_ref().unwrap().get()).unwrap(),
-            );
+            let p =
+                LazyValue::from_value(serde_json::from_str(v.raw.as_ref().unwrap().get()).unwrap());
             scanned(&p)
         };
         let mut streamed = scanned(&v);

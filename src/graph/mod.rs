@@ -266,6 +266,9 @@ pub struct Graph {
     pub meta: Meta,
     /// Root variables and their values.
     pub variables: BTreeMap<String, Value>,
+    /// Root variables the configuration declares `sensitive = true`: their values are used,
+    /// never shown.
+    pub sensitive_variables: std::collections::BTreeSet<String>,
     /// Provider blocks' constant expressions (for `default_tags`), by provider config key.
     pub provider_expressions: BTreeMap<String, serde_json::Map<String, Value>>,
     by_address: HashMap<String, NodeId>,

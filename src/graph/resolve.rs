@@ -952,13 +952,23 @@ fn value_joins(nodes: &[Node], out: &mut Out) {
         };
         n.values_lazy().scan_strings(&mut joins);
         for (path, to, value) in joins.found {
+            // `via` shows the joined value, unless either side marks it sensitive.
+            let secret = super::values::marked(n.sensitive(), &path)
+                || ["id", "arn"].iter().any(|k| {
+                    super::values::marked(nodes[to].sensitive(), &[Seg::Key(k.to_string())])
+                });
+            let shown = if secret {
+                "(sensitive value)".to_string()
+            } else {
+                value
+            };
             out.edge(
                 from,
                 to,
                 &render(&path),
                 Provenance::Value,
                 false,
-                vec![value],
+                vec![shown],
             );
         }
     }

@@ -12,8 +12,19 @@ use serde_json::Value;
 
 /// Detect the environment of a plan.
 pub fn detect(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> Environment {
-    let (raw, source) =
-        find(graph, cli_env, cfg).unwrap_or_else(|| ("default".into(), "default".into()));
+    let (raw, source) = find(graph, cli_env, cfg).unwrap_or_else(|| {
+        // A sensitive source is never read: the name is printed in every report.
+        let skipped = sensitive_sources(graph, cfg);
+        let source = if skipped.is_empty() {
+            "default".to_string()
+        } else {
+            format!(
+                "default ({} sensitive, so not used: the environment's name is shown in reports; pass --env)",
+                skipped.join(", ")
+            )
+        };
+        ("default".into(), source)
+    });
     Environment {
         name: cfg.canonical(&raw),
         raw,
@@ -26,6 +37,9 @@ fn find(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> Option
         return Some((e.to_string(), "--env".into()));
     }
     for v in &cfg.variables {
+        if graph.sensitive_variables.contains(v) {
+            continue;
+        }
         if let Some(Value::String(s)) = graph.variables.get(v) {
             if !s.trim().is_empty() {
                 return Some((s.clone(), format!("variable `{v}`")));
@@ -71,6 +85,12 @@ fn default_tag(graph: &Graph, tag: &str) -> Option<(String, String)> {
 fn resource_tag(graph: &Graph, tag: &str) -> Option<(String, String)> {
     let mut counts: Vec<(String, usize, String)> = Vec::new();
     for n in &graph.nodes {
+        if ["tags_all", "tags"]
+            .iter()
+            .any(|k| tag_is_sensitive(n, k, tag))
+        {
+            continue;
+        }
         let v = n.values();
         let value = ["tags_all", "tags"]
             .iter()
@@ -97,4 +117,33 @@ fn resource_tag(graph: &Graph, tag: &str) -> Option<(String, String)> {
         String::new()
     };
     Some((best.0.clone(), format!("tag `{tag}` on {}{note}", best.2)))
+}
+
+fn tag_is_sensitive(n: &crate::graph::Node, attribute: &str, tag: &str) -> bool {
+    use crate::graph::values::{marked, Seg};
+    marked(
+        n.sensitive(),
+        &[Seg::Key(attribute.to_string()), Seg::Key(tag.to_string())],
+    )
+}
+
+/// The configured variables and tags that hold a name but are sensitive.
+fn sensitive_sources(graph: &Graph, cfg: &EnvironmentConfig) -> Vec<String> {
+    let mut out: Vec<String> = cfg
+        .variables
+        .iter()
+        .filter(|v| graph.sensitive_variables.contains(*v) && graph.variables.contains_key(*v))
+        .map(|v| format!("variable `{v}` is"))
+        .collect();
+    for tag in &cfg.tags {
+        let hidden = graph.nodes.iter().any(|n| {
+            ["tags_all", "tags"].iter().any(|k| {
+                n.values().get(*k).and_then(|t| t.get(tag)).is_some() && tag_is_sensitive(n, k, tag)
+            })
+        });
+        if hidden {
+            out.push(format!("tag `{tag}` is"));
+        }
+    }
+    out
 }
