@@ -33,5 +33,5 @@ example: ## run plangate on a shipped example plan
 bench: ## benchmark plangate against the JSON parse floors (see docs/performance.md)
 	bash scripts/bench.sh
 
-fuzz: ## fuzz plan loading and policy loading, 60 s a target (see docs/security.md)
+fuzz: ## fuzz plan loading, policy loading and policy evaluation, 60 s a target (see docs/security.md)
 	bash scripts/fuzz.sh

@@ -100,7 +100,7 @@ fn pf(small: &str, large: &str) -> (String, String) {
 fn example_policies_pass_their_test_cases() {
     let outcome = testing::run(&root().join("testdata/policy-lang/examples")).unwrap();
     assert!(outcome.passed(), "{outcome}");
-    assert_eq!(outcome.cases.len(), 5, "{outcome}");
+    assert_eq!(outcome.cases.len(), 6, "{outcome}");
 }
 
 #[test]

@@ -41,6 +41,79 @@ fn operand<'c>(
         Operand::Path(sp) => {
             path_operand(t.op, sp, cx).map(|(p, s)| (std::borrow::Cow::Owned(p), s))
         }
+        Operand::PathJson(sp, inner) => {
+            path_json_operand(t.op, sp, inner, cx).map(|(p, s)| (std::borrow::Cow::Owned(p), s))
+        }
+    }
+}
+
+/// `value_path` + `value_json`: the JSON documents in the strings at `value_path`, and the list
+/// of the values `value_json` selects in them, a selected list adding its elements (IAM writes
+/// one principal or action as a string, several as a list). Empty when it selects nothing;
+/// null documents add nothing. Unknown when a document is known only after apply.
+fn path_json_operand(
+    op: Op,
+    sp: &ScopedPath,
+    inner: &super::path::JsonPath,
+    cx: &NodeCx<'_>,
+) -> Result<(Prepared, String), Verdict> {
+    let doc = cx.doc(&sp.scope);
+    let path = sp.at(cx.env());
+    let hits = path.select(doc.values, doc.unknown);
+    let unknown: Vec<Fact> = hits
+        .iter()
+        .filter(|h| h.value.is_none())
+        .map(|h| unknown_fact(&doc, h, cx))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Verdict::new(Tri::Unknown, unknown));
+    }
+    let name = match hits.as_slice() {
+        [one] if path.is_singular() => name(&doc, &one.segs, cx),
+        _ => format!("`{}`{}", path.text(), cx.of(doc.node)),
+    };
+    let name = format!("`{}` in {name}", inner.text());
+    let mut values = Vec::new();
+    for h in &hits {
+        let Some(v) = h.value else { continue };
+        match decode(v) {
+            Ok(d) => {
+                for v in inner
+                    .select(&d, &Value::Null)
+                    .into_iter()
+                    .filter_map(|i| i.value)
+                {
+                    match v {
+                        Value::Array(a) => values.extend(a.iter().cloned()),
+                        one => values.push(one.clone()),
+                    }
+                }
+            }
+            Err(why) => {
+                return Err(Verdict::fact(
+                    Tri::False,
+                    Fact::text(format!("{name} cannot be compared: the document {why}")),
+                ))
+            }
+        }
+    }
+    let v = Value::Array(values);
+    let sensitive = hits
+        .iter()
+        .any(|h| crate::graph::values::sensitive_at(doc.sensitive, &h.segs));
+    match op.prepare(&v) {
+        Ok(p) => {
+            let shown = if sensitive {
+                format!("{name} (sensitive)")
+            } else {
+                format!("{name} ({})", op.show_operand(&p, &v))
+            };
+            Ok((p, shown))
+        }
+        Err(e) => Err(Verdict::fact(
+            Tri::False,
+            Fact::text(format!("{name} cannot be compared: {e}")),
+        )),
     }
 }
 

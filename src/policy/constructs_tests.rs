@@ -1,7 +1,7 @@
 //! Unit tests of the constructs the hygiene pack needed — the `known` and `contains_all`
-//! operators, `{params.NAME}` in paths, `direction = "sibling"` hops and the `self.meta:` /
-//! `NAME.meta:` scopes — each with a case where it holds and one where it does not, over the
-//! real plan fixtures of `testdata/plans/`, and the load errors each can produce.
+//! operators, `{params.NAME}` in paths, `direction = "sibling"` hops, the `self.meta:` /
+//! `NAME.meta:` scopes and `value_json` operands — each with a case where it holds and one
+//! where it does not, over real plan fixtures, and the load errors each can produce.
 
 use super::{evaluate, load_texts, EvalOptions, Text};
 use crate::graph::Graph;
@@ -199,4 +199,43 @@ fn meta_of_the_selected_and_of_named_instances() {
         e.contains("unknown scope `nope.meta:` in \"nope.meta:$.a\"; use one of `self:`, `var:`, `meta:`, `self.meta:`"),
         "{e}"
     );
+}
+
+#[test]
+fn value_json_reads_the_operand_inside_json_documents() {
+    // The plan of hygiene.kms-key-policy-missing-writer-principal: aws_kms_key.ops names two
+    // services as a list, aws_kms_key.events one as a string, aws_kms_key.reports's policy is
+    // known only after apply.
+    let plan = "../policies/hygiene.kms-key-policy-missing-writer-principal/writer-keys.json";
+    let body = |op: &str, value_path: &str| {
+        format!("[select]\ntypes = [\"aws_kms_key\"]\n[[assert]]\npath = \"$.policy\"\njson = '$..Principal.Service[*]'\nop = \"{op}\"\nvalue_path = \"{value_path}\"\nvalue_json = '$..Principal.Service'\n")
+    };
+    // A selected list adds its elements to the operand.
+    let found = run(plan, "test", &body("in", "$.policy"));
+    assert_eq!(status(&found, "aws_kms_key.ops"), Status::Pass);
+    assert!(
+        found["aws_kms_key.ops"].1.contains("which is one of `$..Principal.Service` in `policy` ([\"cloudwatch.amazonaws.com\",\"events.amazonaws.com\"])"),
+        "{found:?}"
+    );
+    assert_eq!(status(&found, "aws_kms_key.reports"), Status::Unknown);
+    let found = run(plan, "test", &body("not_in", "$.policy"));
+    assert_eq!(status(&found, "aws_kms_key.ops"), Status::Fail);
+    assert_eq!(status(&found, "aws_kms_key.events"), Status::Pass);
+    // A value that is not JSON cannot be compared.
+    let found = run(plan, "test", &body("in", "$.description"));
+    let (s, message) = &found["aws_kms_key.ops"];
+    assert_eq!(*s, Status::Fail);
+    assert!(
+        message.contains("`$..Principal.Service` in `description` cannot be compared: the document is not valid JSON"),
+        "{message}"
+    );
+    let e = load_error("[select]\ntypes = [\"x\"]\n[[assert]]\npath = \"$.a\"\nop = \"in\"\nvalue = [1]\nvalue_json = \"$.b\"\n");
+    assert!(
+        e.contains(
+            "`value_json` selects inside the JSON documents at `value_path`; give `value_path` too"
+        ),
+        "{e}"
+    );
+    let e = load_error("[select]\ntypes = [\"x\"]\n[[assert]]\npath = \"$.a\"\nop = \"in\"\nvalue_path = \"$.b\"\nvalue_json = \"$[\"\n");
+    assert!(e.contains("invalid JSONPath \"$[\" in `value_json`"), "{e}");
 }

@@ -178,6 +178,9 @@ pub enum Operand {
     Template { raw: Value, slot: usize },
     /// `value_path`: values read at evaluation.
     Path(ScopedPath),
+    /// `value_path` with `value_json`: JSON documents in strings read at evaluation; the
+    /// operand is the list of the values the inner path selects in them.
+    PathJson(ScopedPath, JsonPath),
 }
 
 /// A JSONPath and the node it reads.

@@ -60,6 +60,9 @@ pub struct RawCondition {
     pub op: Option<S<String>>,
     pub value: Option<S<toml::Value>>,
     pub value_path: Option<S<String>>,
+    /// With `value_path`: its values are JSON documents in strings; this JSONPath selects
+    /// inside them, and the operand is the list of what it selects.
+    pub value_json: Option<S<String>>,
     pub json: Option<S<String>>,
     pub quantifier: Option<S<String>>,
     pub all: Option<Vec<S<RawCondition>>>,

@@ -31,6 +31,7 @@ pub fn condition(
         || r.op.is_some()
         || r.value.is_some()
         || r.value_path.is_some()
+        || r.value_json.is_some()
         || r.json.is_some();
     let forms = [
         is_test,
@@ -129,22 +130,7 @@ fn test(cx: &mut Ctx<'_>, c: &S<RawCondition>, names: &[String]) -> Option<Test>
         .quantifier
         .as_ref()
         .map(|q| cx.word(q, "quantifier", &QUANTIFIERS));
-    let json = r.json.as_ref().map(|j| match JsonPath::parse(j.get_ref()) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            let mut span = j.span();
-            span.start += 1 + e.offset.unwrap_or(0);
-            cx.err(
-                span,
-                format!(
-                    "invalid JSONPath {:?} in `json`: {}",
-                    j.get_ref(),
-                    e.message
-                ),
-            );
-            None
-        }
-    });
+    let json = r.json.as_ref().map(|j| inner_path(cx, j, "json"));
     let op = op?;
     let operand = operand(cx, c, op, names)?;
     Some(Test {
@@ -154,6 +140,26 @@ fn test(cx: &mut Ctx<'_>, c: &S<RawCondition>, names: &[String]) -> Option<Test>
         operand,
         quantifier: quantifier.unwrap_or(Some(Quantifier::All))?,
     })
+}
+
+/// A JSONPath inside JSON documents in strings (`json`, `value_json`).
+fn inner_path(cx: &mut Ctx<'_>, j: &S<String>, key: &str) -> Option<JsonPath> {
+    match JsonPath::parse(j.get_ref()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            let mut span = j.span();
+            span.start += 1 + e.offset.unwrap_or(0);
+            cx.err(
+                span,
+                format!(
+                    "invalid JSONPath {:?} in `{key}`: {}",
+                    j.get_ref(),
+                    e.message
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn op_names() -> String {
@@ -166,6 +172,13 @@ fn op_names() -> String {
 
 fn operand(cx: &mut Ctx<'_>, c: &S<RawCondition>, op: Op, names: &[String]) -> Option<Operand> {
     let r = c.get_ref();
+    if let (Some(j), None) = (&r.value_json, &r.value_path) {
+        cx.err(
+            j.span(),
+            "`value_json` selects inside the JSON documents at `value_path`; give `value_path` too",
+        );
+        return None;
+    }
     match (&r.value, &r.value_path, op.takes_operand()) {
         (None, None, false) => Some(Operand::None),
         (Some(v), _, false) => {
@@ -190,7 +203,16 @@ fn operand(cx: &mut Ctx<'_>, c: &S<RawCondition>, op: Op, names: &[String]) -> O
             cx.err(c.span(), format!("`{}` needs `value` (a literal, or \"{{params.NAME}}\") or `value_path` (a JSONPath)", op.name()));
             None
         }
-        (None, Some(p), true) => scoped_path(cx, p, names).map(Operand::Path),
+        (None, Some(p), true) => {
+            let sp = scoped_path(cx, p, names);
+            match &r.value_json {
+                None => sp.map(Operand::Path),
+                Some(j) => {
+                    let inner = inner_path(cx, j, "value_json");
+                    Some(Operand::PathJson(sp?, inner?))
+                }
+            }
+        }
         (Some(v), None, true) => value_operand(cx, v, op),
     }
 }

@@ -15,7 +15,7 @@ fn broken_policy_files_name_line_column_and_fix() {
     );
     assert_eq!(
         load_error(&with_head("[select]\ntypes = [\"x\"]\nwhere = { path = \"$.a\", op = \"exists\", valeu = 1 }\n[[assert]]\npath = \"$\"\nop = \"exists\"\n")),
-        "p.toml:6:40: unknown key `valeu` (did you mean `value`?); allowed keys here: path, op, value, value_path, json, quantifier, all, any, not, relation, message"
+        "p.toml:6:40: unknown key `valeu` (did you mean `value`?); allowed keys here: path, op, value, value_path, value_json, json, quantifier, all, any, not, relation, message"
     );
     assert_eq!(
         load_error(&with_head(

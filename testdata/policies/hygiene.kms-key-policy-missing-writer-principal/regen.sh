@@ -1,0 +1,1 @@
+../hygiene._plans/regen.sh
