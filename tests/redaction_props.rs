@@ -18,7 +18,7 @@
 //! The same plan with no markers shows every secret that a report or `explain` can show
 //! (`unmarked_secrets_are_printed`): the property can fail, and each place is really read.
 //!
-//! Four leaks found by this test are not fixed yet: see [`KNOWN_LEAKS`]. The property
+//! Two leaks found by this test are not fixed yet: see [`KNOWN_LEAKS`]. The property
 //! tolerates exactly those until they are, and the ignored `known_leak_*` tests show each.
 
 #![allow(clippy::print_stderr)]
@@ -792,11 +792,7 @@ fn generate(p: &Params, marked: bool, known: Known) -> Case {
         extra: None,
         explain: false,
     };
-    let env_from = match known {
-        // Known leak 4: the environment is found from a plain variable only.
-        Known::Tolerated => EnvFrom::Variable,
-        Known::Checked => p.env_from,
-    };
+    let env_from = p.env_from;
     let mut g = Gen {
         rng: p.seed,
         marked,
@@ -1190,25 +1186,17 @@ enum Known {
 ///    below the attribute (`tags.Name`, `filter[0].values[0]`, `filter[0]`) prints the
 ///    whole attribute — in `prerequisites` (text and JSON), the prerequisites section and
 ///    the `external.infrastructure-lookup` message of every `check` format, and `explain`.
-/// 3. `graph --format json` prints the joined string of a `value` edge in `via`, even when
-///    the attribute (and the id it equals) are marked sensitive: a bucket whose name comes
-///    from a sensitive variable, and an `aws_s3_bucket_public_access_block` naming it by
-///    that value rather than by a reference.
-/// 4. The environment (`src/policy/env.rs`, `find`) is taken from an `Environment` tag whose
-///    value is marked sensitive, or from a root variable the configuration declares
-///    `sensitive = true`, and then printed (lowercased) everywhere: the plan line of the
-///    table, `plans[].environment` of the JSON report, every `{env}` in a message, `explain`'s
-///    `environment:` line. The property then finds the environment in a plain variable only
-///    (`generate`).
-const KNOWN_LEAKS: [&str; 4] = [
+///
+/// Fixed, and checked by the property and by their own tests below: the `via` of a value
+/// edge in `graph --format json` (`no_leak_in_value_join_via`) and the environment taken from
+/// a sensitive tag or variable (`no_environment_from_a_sensitive_value`).
+const KNOWN_LEAKS: [&str; 2] = [
     "cost estimate: no price for … (src/analysis/cost.rs)",
     "prerequisites: marker below a looked-up attribute (src/analysis/external.rs)",
-    "graph --format json: `via` of a value join (src/graph/resolve.rs)",
-    "environment from a sensitive tag or variable (src/policy/env.rs)",
 ];
 
 /// Which known leak an occurrence is, from the output and the text before it.
-fn known_leak(output: &str, before: &str) -> Option<&'static str> {
+fn known_leak(_output: &str, before: &str) -> Option<&'static str> {
     // The last few hundred bytes, without whitespace and table borders: the table wraps a
     // message over several lines of its last column.
     let mut from = before.len().saturating_sub(400);
@@ -1227,11 +1215,6 @@ fn known_leak(output: &str, before: &str) -> Option<&'static str> {
     ];
     if COST.iter().any(|p| squeezed.ends_with(p)) {
         return Some(KNOWN_LEAKS[0]);
-    }
-    if output.starts_with("graph --format json")
-        && squeezed.ends_with("\"provenance\":\"value\",\"via\":[\"")
-    {
-        return Some(KNOWN_LEAKS[2]);
     }
     None
 }
@@ -1395,8 +1378,7 @@ fn known_leak_prerequisites_marked_below() {
 }
 
 #[test]
-#[ignore = "known leak 3 (issue 7): graph --format json prints the value of a value join in `via`; un-ignore once fixed"]
-fn known_leak_graph_value_join() {
+fn no_leak_in_value_join_via() {
     // An existing aws_s3_bucket (update) whose bucket, id and arn are sensitive, and a new
     // aws_s3_bucket_public_access_block whose sensitive `bucket` equals that id.
     let p = only(&[(1, 0, 0)]);
@@ -1406,8 +1388,7 @@ fn known_leak_graph_value_join() {
 }
 
 #[test]
-#[ignore = "known leak 4 (issue 7): the environment is taken from a sensitive tag or variable and printed; un-ignore once fixed"]
-fn known_leak_environment_from_sensitive_value() {
+fn no_environment_from_a_sensitive_value() {
     // A bucket, its `Environment` tags a secret marked sensitive: once with no `environment`
     // variable (found from the tag), once from a root variable declared sensitive.
     let errors: Vec<String> = [EnvFrom::SensitiveTag, EnvFrom::SensitiveVariable]
