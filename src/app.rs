@@ -193,13 +193,7 @@ fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
 
 /// What limited the analysis of this plan, for the report.
 fn analysis_notes(g: &Graph) -> Vec<String> {
-    let mut notes = Vec::new();
-    if !g.meta.has_configuration {
-        notes.push("the plan has no `configuration` section, so references cannot be followed: relations rely on known ids only and may answer unknown".into());
-    }
-    if !g.meta.has_prior_state {
-        notes.push("the plan has no `prior_state`: existing resources and data sources read while planning are not in the graph".into());
-    }
+    let mut notes: Vec<String> = g.limitations().into_iter().map(String::from).collect();
     if !g.unresolved.is_empty() {
         notes.push(format!(
             "{} reference(s) could not be followed (see `plangate graph`); rules that need them answer unknown",

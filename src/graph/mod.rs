@@ -279,6 +279,21 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// Sections missing from a plan, and what the analysis loses without them.
+    pub fn limitations(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.meta.kind != SourceKind::Plan {
+            return out;
+        }
+        if !self.meta.has_configuration {
+            out.push("the plan has no `configuration` section, so references cannot be followed: relations rely on known ids only and may answer unknown");
+        }
+        if !self.meta.has_prior_state {
+            out.push("the plan has no `prior_state`: existing resources and data sources read while planning are not in the graph");
+        }
+        out
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
     }

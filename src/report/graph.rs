@@ -184,6 +184,9 @@ pub fn summary(file: &str, g: &Graph, w: &mut dyn Write) -> io::Result<()> {
             "  errored: Terraform stopped planning on an error; this plan is incomplete"
         )?;
     }
+    for l in g.limitations() {
+        writeln!(w, "  limited: {l}")?;
+    }
     let mut by_action: BTreeMap<&str, usize> = BTreeMap::new();
     for n in &g.nodes {
         *by_action.entry(n.action.as_str()).or_default() += 1;
