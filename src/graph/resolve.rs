@@ -220,22 +220,30 @@ struct Found {
     /// A step reached again by another path finds nothing new: without this, outputs and
     /// inputs that name each other twice made the walk exponential (2^32 steps at depth 64).
     visited: HashSet<Visit>,
-    /// The steps of the chain being followed: reaching one of them again is a cycle.
-    chain: HashSet<Visit>,
+    /// The steps of the chain being followed (at most `MAX_DEPTH`): reaching one of them
+    /// again is a cycle.
+    chain: Vec<Visit>,
 }
 
 type Visit = (String, String, Option<Index>);
+
+type Nested<V> = HashMap<String, HashMap<String, V>>;
+
+fn nested_get<'m, V>(m: &'m Nested<V>, a: &str, b: &str) -> Option<&'m V> {
+    m.get(a)?.get(b)
+}
 
 struct Ctx<'a> {
     nodes: &'a [Node],
     /// Module config path (`module.a.module.b`) → its configuration.
     modules: HashMap<String, &'a ConfigModule>,
-    /// (module config path, resource key) → the resource block.
-    resources: HashMap<(String, String), &'a ConfigResource>,
-    /// (module instance, resource key) → instances.
-    instances: HashMap<(String, String), Vec<NodeId>>,
-    /// (parent module instance, call name) → the child module instances.
-    children: HashMap<(String, String), Vec<Vec<ModuleStep>>>,
+    /// Module config path → resource key → the resource block. (Maps of maps, so that a
+    /// lookup borrows its two strings instead of building a key.)
+    resources: Nested<&'a ConfigResource>,
+    /// Module instance → resource key → instances.
+    instances: Nested<Vec<NodeId>>,
+    /// Parent module instance → call name → the child module instances.
+    children: Nested<Vec<Vec<ModuleStep>>>,
     /// Node id → its module instance steps.
     node_modules: Vec<Vec<ModuleStep>>,
     /// Root variables' values, to evaluate `for_each = var.x` for `each.value`.
@@ -249,11 +257,14 @@ impl<'a> Ctx<'a> {
         root_vars: &'a BTreeMap<String, Value>,
     ) -> Ctx<'a> {
         let mut modules = HashMap::default();
-        let mut resources = HashMap::default();
+        let mut resources: Nested<&ConfigResource> = HashMap::default();
         let mut stack = vec![(String::new(), &config.root_module)];
         while let Some((path, m)) = stack.pop() {
             for r in &m.resources {
-                resources.insert((path.clone(), r.address.clone()), r);
+                resources
+                    .entry(path.clone())
+                    .or_default()
+                    .insert(r.address.clone(), r);
             }
             for (name, call) in &m.module_calls {
                 let child = if path.is_empty() {
@@ -265,8 +276,8 @@ impl<'a> Ctx<'a> {
             }
             modules.insert(path, m);
         }
-        let mut instances: HashMap<(String, String), Vec<NodeId>> = HashMap::default();
-        let mut children: HashMap<(String, String), Vec<Vec<ModuleStep>>> = HashMap::default();
+        let mut instances: Nested<Vec<NodeId>> = HashMap::default();
+        let mut children: Nested<Vec<Vec<ModuleStep>>> = HashMap::default();
         let mut node_modules = Vec::with_capacity(nodes.len());
         // Module instances already listed (their instance string): many nodes share one.
         let mut listed: HashSet<String> = HashSet::default();
@@ -276,7 +287,9 @@ impl<'a> Ctx<'a> {
                 .unwrap_or_default();
             if n.deposed.is_none() {
                 instances
-                    .entry((n.module.clone(), n.resource_key.clone()))
+                    .entry(n.module.clone())
+                    .or_default()
+                    .entry(n.resource_key.clone())
                     .or_default()
                     .push(id);
                 if !steps.is_empty() && !listed.contains(&module_instance_string(&steps)) {
@@ -286,7 +299,9 @@ impl<'a> Ctx<'a> {
                         }
                         let parent = module_instance_string(&steps[..depth]);
                         children
-                            .entry((parent, steps[depth].name.clone()))
+                            .entry(parent)
+                            .or_default()
+                            .entry(steps[depth].name.clone())
                             .or_default()
                             .push(steps[..=depth].to_vec());
                     }
@@ -307,8 +322,7 @@ impl<'a> Ctx<'a> {
 
     fn resolve_node(&self, id: NodeId, out: &mut Out) {
         let node = &self.nodes[id];
-        let key = (node.module_config.clone(), node.resource_key.clone());
-        let Some(res) = self.resources.get(&key) else {
+        let Some(res) = nested_get(&self.resources, &node.module_config, &node.resource_key) else {
             return; // Deleted because its block is gone, or a plan without configuration.
         };
         let module = &self.node_modules[id];
@@ -412,9 +426,10 @@ impl<'a> Ctx<'a> {
         if !found.visited.insert(step.clone()) {
             return;
         }
-        found.chain.insert(step.clone());
-        self.follow_step(r, module, hint, leaf, via, depth, found);
-        found.chain.remove(&step);
+        let minst = step.0.clone();
+        found.chain.push(step);
+        self.follow_step(r, module, &minst, hint, leaf, via, depth, found);
+        found.chain.pop();
     }
 
     /// One step of [`Ctx::follow`].
@@ -423,6 +438,7 @@ impl<'a> Ctx<'a> {
         &self,
         r: &str,
         module: &[ModuleStep],
+        minst: &str,
         hint: &Hint,
         leaf: &str,
         via: Vec<String>,
@@ -443,7 +459,6 @@ impl<'a> Ctx<'a> {
             ));
             return;
         };
-        let minst = module_instance_string(module);
         let mconf = module_config_string(module.iter().map(|m| m.name.as_str()));
         match parsed {
             Reference::Resource {
@@ -453,7 +468,7 @@ impl<'a> Ctx<'a> {
                 index,
             } => {
                 let key = super::address::resource_key(data, &type_, &name);
-                if !self.resources.contains_key(&(mconf.clone(), key.clone())) {
+                if nested_get(&self.resources, &mconf, &key).is_none() {
                     let place = if mconf.is_empty() {
                         "the root module".to_string()
                     } else {
@@ -465,9 +480,7 @@ impl<'a> Ctx<'a> {
                     ));
                     return;
                 }
-                let list = self
-                    .instances
-                    .get(&(minst.clone(), key.clone()))
+                let list = nested_get(&self.instances, minst, &key)
                     .map(Vec::as_slice)
                     .unwrap_or(&[]);
                 if list.is_empty() {
@@ -549,10 +562,7 @@ impl<'a> Ctx<'a> {
                     return;
                 };
                 let no_kids = Vec::new();
-                let kids = self
-                    .children
-                    .get(&(minst.clone(), name.clone()))
-                    .unwrap_or(&no_kids);
+                let kids = nested_get(&self.children, minst, &name).unwrap_or(&no_kids);
                 if kids.is_empty() {
                     return; // the module has no resource instances: nothing to link
                 }
@@ -815,13 +825,32 @@ fn named_like<'o, V>(outputs: &'o BTreeMap<String, V>, leaf: &str) -> Option<&'o
 pub(super) fn significant(refs: &[String]) -> impl Iterator<Item = &String> {
     let mut sorted: Vec<&str> = refs.iter().map(String::as_str).collect();
     sorted.sort_unstable();
-    let longer = move |r: &str, sep: char| {
-        let prefix = format!("{r}{sep}");
-        let i = sorted.partition_point(|o| *o < prefix.as_str());
-        sorted.get(i).is_some_and(|o| o.starts_with(&prefix))
+    // Is there a reference starting with `r` then `sep`? The first one not below `r + sep`
+    // (compared without building that string) tells.
+    let longer = move |r: &str, sep: u8| {
+        let i = sorted.partition_point(|o| below_joined(o, r, sep));
+        sorted
+            .get(i)
+            .is_some_and(|o| o.len() > r.len() && o.starts_with(r) && o.as_bytes()[r.len()] == sep)
     };
     refs.iter()
-        .filter(move |r| !longer(r, '.') && !longer(r, '['))
+        .filter(move |r| !longer(r, b'.') && !longer(r, b'['))
+}
+
+/// `o < r + sep` (as byte strings), without concatenating.
+fn below_joined(o: &str, r: &str, sep: u8) -> bool {
+    let (o, r) = (o.as_bytes(), r.as_bytes());
+    let n = o.len().min(r.len());
+    match o[..n].cmp(&r[..n]) {
+        std::cmp::Ordering::Less => return true,
+        std::cmp::Ordering::Greater => return false,
+        std::cmp::Ordering::Equal => {}
+    }
+    match o.get(r.len()) {
+        // `o` is `r` or a prefix of it: shorter than `r + sep`.
+        None => true,
+        Some(&c) => c < sep,
+    }
 }
 
 /// Every expression in a resource's `expressions` tree, with its attribute path and references.

@@ -56,7 +56,7 @@ pub fn check(file: &str, text: &[u8]) -> Result<()> {
 /// quote (or the end of a truncated file).
 fn string(file: &str, text: &[u8], mut i: usize) -> Result<usize> {
     loop {
-        let Some(at) = text[i..].iter().position(|&b| b == b'"' || b == b'\\') else {
+        let Some(at) = memchr::memchr2(b'"', b'\\', &text[i..]) else {
             return Ok(text.len());
         };
         i += at;
