@@ -104,6 +104,29 @@ impl LazyValue {
     }
 }
 
+/// An object key, borrowed from the text unless it has escapes (serde's own `Cow<str>`
+/// always allocates).
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Receives the string leaves of [`LazyValue::scan_strings`].
 pub trait StringSink {
     fn string(&mut self, path: &[Seg], s: &str);
@@ -123,8 +146,8 @@ impl<'de> Visitor<'de> for IdArn {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut id, mut arn) = (None, None);
-        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let slot = match k.as_ref() {
+        while let Some(k) = map.next_key::<Key<'de>>()? {
+            let slot = match k.0.as_ref() {
                 "id" => &mut id,
                 "arn" => &mut arn,
                 _ => {
@@ -260,10 +283,10 @@ impl<'de> Visitor<'de> for Scan<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         // Keys of this object so far, to notice a repeat (objects are small: a linear search).
         let mut keys: Vec<u64> = Vec::new();
-        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(k) = map.next_key::<Key<'de>>()? {
             let mut key = self.spare.pop().unwrap_or_default();
             key.clear();
-            key.push_str(&k);
+            key.push_str(&k.0);
             let h = key_hash(&key);
             self.path.push(Seg::Key(key));
             if keys.contains(&h) {
