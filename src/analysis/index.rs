@@ -12,6 +12,7 @@
 
 use super::links::{live, Found};
 use super::peering::Table;
+use super::peering_sg::Rules;
 use crate::graph::{Graph, NodeId};
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -91,10 +92,12 @@ impl Key {
 /// The lazily built indexes of one graph.
 pub(super) struct Index {
     key: Key,
-    incoming: Vec<OnceCell<Vec<Group>>>,
-    resource_routes: Vec<OnceCell<TableRoutes>>,
-    main_routes: Vec<OnceCell<TableRoutes>>,
-    serving: Vec<OnceCell<Found<Vec<Table>>>>,
+    // Boxed: one pointer per node and kind, most of them never filled.
+    incoming: Vec<OnceCell<Box<[Group]>>>,
+    resource_routes: Vec<OnceCell<Box<TableRoutes>>>,
+    main_routes: Vec<OnceCell<Box<TableRoutes>>>,
+    serving: Vec<OnceCell<Box<Found<Vec<Table>>>>>,
+    sg_rules: Vec<OnceCell<Box<Rules>>>,
 }
 
 thread_local! {
@@ -114,6 +117,7 @@ impl Index {
             resource_routes: cells(n),
             main_routes: cells(n),
             serving: cells(n),
+            sg_rules: cells(n),
         }
     }
 
@@ -167,7 +171,7 @@ impl Index {
                     }),
                 }
             }
-            out
+            out.into_boxed_slice()
         })
     }
 
@@ -211,7 +215,7 @@ impl Index {
                     unlinked.push(i as u32);
                 }
             }
-            TableRoutes { list, at, unlinked }
+            Box::new(TableRoutes { list, at, unlinked })
         })
     }
 
@@ -221,7 +225,12 @@ impl Index {
         vpc: NodeId,
         compute: impl FnOnce() -> Found<Vec<Table>>,
     ) -> &Found<Vec<Table>> {
-        self.serving[vpc].get_or_init(compute)
+        self.serving[vpc].get_or_init(|| Box::new(compute()))
+    }
+
+    /// The ingress rules of a security group, read once.
+    pub fn sg_rules(&self, sg: NodeId, compute: impl FnOnce() -> Rules) -> &Rules {
+        self.sg_rules[sg].get_or_init(|| Box::new(compute()))
     }
 
     /// See [`super::links::referrers`].
