@@ -13,6 +13,7 @@
 use super::links::{live, Found};
 use super::peering::Table;
 use super::peering_sg::Rules;
+use super::reverse_peering::Peers;
 use crate::graph::{Graph, NodeId};
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
@@ -98,6 +99,8 @@ pub(super) struct Index {
     main_routes: Vec<OnceCell<Box<TableRoutes>>>,
     serving: Vec<OnceCell<Box<Found<Vec<Table>>>>>,
     sg_rules: Vec<OnceCell<Box<Rules>>>,
+    /// Per peering type (Azure, GCP): its peerings by local network.
+    peers: [OnceCell<Box<Peers>>; 2],
 }
 
 thread_local! {
@@ -118,6 +121,7 @@ impl Index {
             main_routes: cells(n),
             serving: cells(n),
             sg_rules: cells(n),
+            peers: [OnceCell::new(), OnceCell::new()],
         }
     }
 
@@ -231,6 +235,12 @@ impl Index {
     /// The ingress rules of a security group, read once.
     pub fn sg_rules(&self, sg: NodeId, compute: impl FnOnce() -> Rules) -> &Rules {
         self.sg_rules[sg].get_or_init(|| Box::new(compute()))
+    }
+
+    /// The peerings of a one-directional peering type, indexed once.
+    pub fn peers(&self, type_: &str, compute: impl FnOnce() -> Peers) -> &Peers {
+        let i = usize::from(type_ != "azurerm_virtual_network_peering");
+        self.peers[i].get_or_init(|| Box::new(compute()))
     }
 
     /// See [`super::links::referrers`].
