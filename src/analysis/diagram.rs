@@ -12,7 +12,7 @@ use crate::report::{Finding, Status};
 
 /// One diagram per peering connection named by a failing or unknown `peering.` finding.
 pub fn diagrams(g: &Graph, plan: &str, findings: &[Finding]) -> Vec<NetworkDiagram> {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for f in findings {
         if !f.rule.starts_with("peering.") || !matches!(f.status, Status::Fail | Status::Unknown) {
@@ -21,10 +21,9 @@ pub fn diagrams(g: &Graph, plan: &str, findings: &[Finding]) -> Vec<NetworkDiagr
         let Some(id) = g.find(&f.resource) else {
             continue;
         };
-        if g.node(id).type_ != PEERING || seen.contains(&f.resource.as_str()) {
+        if g.node(id).type_ != PEERING || !seen.insert(&f.resource) {
             continue;
         }
-        seen.push(&f.resource);
         out.push(diagram(g, plan, id, &f.rule));
     }
     out

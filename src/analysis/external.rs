@@ -20,7 +20,8 @@ use crate::report::extras;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 /// The built-in classification (`policies/external/_classification.toml`).
 pub const BUILTIN_CLASSIFICATION: &str =
@@ -86,7 +87,7 @@ impl Layer {
 /// earlier one (the built-in file); a type in no list is a lookup.
 #[derive(Debug, Clone)]
 pub struct Classification {
-    layers: Vec<Layer>,
+    layers: Vec<Arc<Layer>>,
 }
 
 #[derive(Deserialize)]
@@ -110,15 +111,17 @@ impl Classification {
     /// The built-in classification of `policies/external/_classification.toml`, parsed and
     /// compiled once per process (a check asks for it for every data source it evaluates).
     pub fn builtin() -> Self {
-        static BUILTIN: std::sync::OnceLock<Layer> = std::sync::OnceLock::new();
+        static BUILTIN: std::sync::OnceLock<Arc<Layer>> = std::sync::OnceLock::new();
         let layer = BUILTIN.get_or_init(|| {
             let raw: RawClassification = toml::from_str(BUILTIN_CLASSIFICATION)
                 .expect("the built-in classification is valid TOML (tested)");
             fn v(l: &[String]) -> Vec<&str> {
                 l.iter().map(String::as_str).collect()
             }
-            Layer::new(&v(&raw.self_contained), &v(&raw.lookup), &v(&raw.remote))
-                .expect("the built-in classification has valid globs (tested)")
+            Arc::new(
+                Layer::new(&v(&raw.self_contained), &v(&raw.lookup), &v(&raw.remote))
+                    .expect("the built-in classification has valid globs (tested)"),
+            )
         });
         Classification {
             layers: vec![layer.clone()],
@@ -133,7 +136,7 @@ impl Classification {
         remote: &[&str],
     ) -> Result<Self, String> {
         self.layers
-            .push(Layer::new(self_contained, lookup, remote)?);
+            .push(Arc::new(Layer::new(self_contained, lookup, remote)?));
         Ok(self)
     }
 
@@ -265,7 +268,7 @@ pub fn prerequisite(g: &Graph, id: NodeId, c: &Classification) -> Option<Prerequ
 /// (directly, or through another data source that does): it reads what the plan creates.
 pub fn internal(g: &Graph, id: NodeId) -> bool {
     // A set, not a list: a linear `contains` made this quadratic in the data sources.
-    let mut seen = std::collections::HashSet::from([id]);
+    let mut seen = HashSet::from([id]);
     let mut queue = VecDeque::from([id]);
     while let Some(n) = queue.pop_front() {
         for e in g.outgoing(n) {
@@ -312,16 +315,15 @@ fn identifying(g: &Graph, id: NodeId) -> Vec<(String, Value)> {
 /// are mostly *results* of its own read: that another data source returns the same id (a
 /// remote state output, a region name) does not make it depend on this one.
 pub fn dependants(g: &Graph, id: NodeId) -> Vec<NodeId> {
-    let mut seen = vec![false; g.nodes.len()];
-    seen[id] = true;
+    // A set, not a `Vec<bool>` of every node: this runs once per prerequisite.
+    let mut seen = HashSet::from([id]);
     let mut queue = VecDeque::from([id]);
     let mut out = Vec::new();
     while let Some(n) = queue.pop_front() {
         for e in g.incoming(n) {
             let joined_result =
                 e.provenance == Provenance::Value && g.node(e.from).mode == Mode::Data;
-            if !seen[e.from] && !joined_result {
-                seen[e.from] = true;
+            if !joined_result && seen.insert(e.from) {
                 out.push(e.from);
                 queue.push_back(e.from);
             }

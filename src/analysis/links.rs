@@ -1,6 +1,7 @@
 //! Small graph queries shared by the analyses: "which node does this attribute come from",
 //! "which nodes of type T take an attribute from this one", known string/CIDR values.
 
+use super::index::Index;
 use crate::graph::values::{marked, Seg};
 use crate::graph::{Action, Edge, Graph, NodeId};
 use ipnet::IpNet;
@@ -27,17 +28,9 @@ pub fn live(g: &Graph, id: NodeId) -> bool {
     !matches!(g.node(id).action, Action::Delete | Action::Forget) && g.node(id).deposed.is_none()
 }
 
-/// Nodes of one of `types` whose `attribute` comes from `to` (incoming edges).
+/// Nodes of one of `types` whose `attribute` comes from `to` (incoming edges), live, sorted.
 pub fn referrers(g: &Graph, to: NodeId, types: &[&str], attribute: &str) -> Vec<NodeId> {
-    let mut v: Vec<NodeId> = g
-        .incoming(to)
-        .filter(|e| e.attribute == attribute && types.contains(&g.node(e.from).type_.as_str()))
-        .map(|e| e.from)
-        .filter(|&id| live(g, id))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
+    Index::of(g).referrers(g, to, types, attribute)
 }
 
 /// Like [`referrers`], with whether each link is certain (`false`: the referring instance may
@@ -48,26 +41,7 @@ pub fn referrers_certain(
     types: &[&str],
     attribute: &str,
 ) -> Vec<(NodeId, bool)> {
-    let mut v: Vec<(NodeId, bool)> = g
-        .incoming(to)
-        .filter(|e| {
-            e.attribute == attribute
-                && types.contains(&g.node(e.from).type_.as_str())
-                && live(g, e.from)
-        })
-        .map(|e| (e.from, !e.ambiguous))
-        .collect();
-    // Sorted, a node's certain edge (true) comes after its ambiguous ones: keep the last.
-    v.sort_unstable();
-    v.dedup_by(|later, earlier| {
-        if later.0 == earlier.0 {
-            earlier.1 |= later.1;
-            true
-        } else {
-            false
-        }
-    });
-    v
+    Index::of(g).referrers_certain(g, to, types, attribute)
 }
 
 /// The one node of one of `types` that `attribute` of `from` comes from.

@@ -5,6 +5,7 @@
 pub mod cost;
 pub mod diagram;
 pub mod external;
+mod index;
 pub mod links;
 pub mod peering;
 pub mod peering_sg;

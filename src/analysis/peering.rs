@@ -8,9 +8,8 @@
 //! graph: a reference (`vpc_peering_connection_id = aws_vpc_peering_connection.p.id`), a
 //! reference to its `aws_vpc_peering_connection_accepter`, or a value join for existing ones.
 
-use super::links::{
-    cidr, edges_on, live, referrers, referrers_certain, string, target, unknown, Found,
-};
+use super::index::Index;
+use super::links::{cidr, edges_on, referrers, string, target, unknown, Found};
 use crate::graph::{Action, Graph, NodeId};
 use ipnet::IpNet;
 use serde_json::Value;
@@ -166,8 +165,15 @@ impl Table {
     }
 }
 
-/// The route tables of a VPC that serve subnets, or why that cannot be told.
+/// The route tables of a VPC that serve subnets, or why that cannot be told (computed once
+/// per VPC: a hub VPC is asked once per peering).
 pub fn serving_tables(g: &Graph, vpc: NodeId) -> Found<Vec<Table>> {
+    Index::of(g)
+        .serving(vpc, || find_serving_tables(g, vpc))
+        .clone()
+}
+
+fn find_serving_tables(g: &Graph, vpc: NodeId) -> Found<Vec<Table>> {
     let tables = referrers(g, vpc, &[ROUTE_TABLE], "vpc_id");
     let defaults = referrers(g, vpc, &[DEFAULT_ROUTE_TABLE], "default_route_table_id");
     let subnets = referrers(g, vpc, &["aws_subnet"], "vpc_id");
@@ -256,18 +262,28 @@ pub(super) fn route_dest(g: &Graph, route: NodeId, attribute: &str) -> Dest {
 
 /// Does the route go through this peering? Ok(true/false) or Err with a reason.
 fn through(g: &Graph, p: &Peering, route: NodeId) -> Result<bool, String> {
-    let edges = edges_on(g, route, "vpc_peering_connection_id");
-    if edges.iter().any(|e| p.is_this(e.to) && !e.ambiguous) {
+    let (mut linked, mut this, mut certain) = (false, false, false);
+    for e in g
+        .outgoing(route)
+        .filter(|e| e.attribute == "vpc_peering_connection_id")
+    {
+        linked = true;
+        if p.is_this(e.to) {
+            this = true;
+            certain |= !e.ambiguous;
+        }
+    }
+    if certain {
         return Ok(true);
     }
-    if edges.iter().any(|e| p.is_this(e.to)) {
+    if this {
         return Err(format!(
             "{} may route through {} (the reference is ambiguous)",
             g.node(route).address,
             g.node(p.node).address
         ));
     }
-    if !edges.is_empty() {
+    if linked {
         return Ok(false);
     }
     match (
@@ -319,24 +335,24 @@ impl Tally {
 /// Coverage of `table` for traffic to `peer` (one CIDR of the other side, with its source
 /// attribute) through `p`.
 pub fn coverage(g: &Graph, p: &Peering, table: Table, peer: (IpNet, &str)) -> Coverage {
-    let routes: Vec<(NodeId, bool)> = match table {
-        Table::Resource(t) => referrers_certain(g, t, &["aws_route"], "route_table_id"),
-        // Routes into the implicit main table name the VPC's `main_route_table_id`.
-        Table::Main(vpc) => g
-            .incoming(vpc)
-            .filter(|e| {
-                e.attribute == "route_table_id"
-                    && g.node(e.from).type_ == "aws_route"
-                    && e.via.iter().any(|v| {
-                        v.contains("main_route_table_id") || v.contains("default_route_table_id")
-                    })
-            })
-            .map(|e| (e.from, !e.ambiguous))
-            .filter(|&(r, _)| live(g, r))
-            .collect(),
-    };
+    let ix = Index::of(g);
+    let routes = ix.table_routes(g, table);
+    // A route linked by an edge to another peering only does not go through this one: look at
+    // the routes linked to this peering (or its accepters) and at the unlinked ones, in the
+    // table's order.
+    let mut at: Vec<u32> = routes.unlinked.clone();
+    for x in std::iter::once(p.node).chain(p.accepters.iter().copied()) {
+        for r in ix.refs(g, x, "vpc_peering_connection_id", "aws_route") {
+            if let Some(positions) = routes.at.get(&r.from) {
+                at.extend_from_slice(positions);
+            }
+        }
+    }
+    at.sort_unstable();
+    at.dedup();
     let mut tally = Tally::default();
-    for (r, certain) in routes {
+    for i in at {
+        let (r, certain) = routes.list[i as usize];
         match through(g, p, r) {
             Ok(true) if certain => tally.add(r, route_dest(g, r, IPV4.route_attr), peer),
             // It may be a route of another table: it cannot cover this one for sure.

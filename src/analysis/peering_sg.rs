@@ -7,6 +7,7 @@
 //! question: a VPC that already exists may have admitting groups outside this plan, so there
 //! a missing rule is *unknown*; only for a VPC created here is it a failure.
 
+use super::index::Index;
 use super::links::{edges_on, referrers, unknown};
 use super::peering::created;
 use crate::graph::{Graph, NodeId};
@@ -26,7 +27,7 @@ pub enum Admission {
 }
 
 /// One ingress rule, normalised: CIDRs, protocol and port range.
-struct Rule {
+pub(super) struct Rule {
     cidrs: Vec<IpNet>,
     all_protocols: bool,
     ports: Option<(i64, i64)>,
@@ -69,7 +70,10 @@ impl Rule {
 }
 
 /// The ingress rules of a security group, with the reasons some are not known.
-fn rules(g: &Graph, sg: NodeId) -> (Vec<Rule>, Vec<String>) {
+/// The ingress rules of a security group and the doubts about them.
+pub(super) type Rules = (Vec<Rule>, Vec<String>);
+
+fn rules(g: &Graph, sg: NodeId) -> Rules {
     let mut out = Vec::new();
     let mut doubts = Vec::new();
     let addr = &g.node(sg).address;
@@ -132,12 +136,14 @@ pub fn admission(g: &Graph, vpc: NodeId, peer: IpNet, ports: &[u16]) -> Admissio
         .flat_map(|t| referrers(g, vpc, &[t], "vpc_id"))
         .collect();
     let mut doubts = Vec::new();
+    // A group's rules are read once per graph: a hub VPC's groups are asked once per peering.
+    let ix = Index::of(g);
     for &sg in &groups {
-        let (rules, d) = rules(g, sg);
+        let (rules, d) = ix.sg_rules(sg, || rules(g, sg));
         if rules.iter().any(|r| r.admits(peer, ports)) {
             return Admission::Admitted(sg);
         }
-        doubts.extend(d);
+        doubts.extend(d.iter().cloned());
     }
     if !doubts.is_empty() {
         return Admission::Unknown(doubts.join("; "));

@@ -2,8 +2,10 @@
 //! only when B has a peering back to A. This finds the reverse peering of one, through the
 //! graph (references to the networks) or known values (network names, ids, self links).
 
+use super::index::Index;
 use super::links::{edges_on, live, string, Found};
 use crate::graph::{Graph, NodeId};
+use std::collections::HashMap;
 
 /// The attributes naming the local and the remote network, per peering type.
 pub fn endpoints_of(type_: &str) -> Option<(&'static str, &'static str)> {
@@ -66,6 +68,49 @@ pub fn network(g: &Graph, peering: NodeId, attribute: &str) -> Found<Network> {
     }
 }
 
+/// The live peerings of one type, indexed by their local network (once per graph: each
+/// peering looks for its reverse among all of them).
+pub(super) struct Peers {
+    /// (peering, local, remote) of those whose networks are both known, in plan order.
+    known: Vec<(NodeId, Network, Network)>,
+    /// Positions in `known` by local network node and by local network name.
+    by_node: HashMap<NodeId, Vec<u32>>,
+    by_name: HashMap<String, Vec<u32>>,
+    /// (peering, why) of those with a network not known, in plan order.
+    unknown: Vec<(NodeId, String)>,
+}
+
+impl Peers {
+    fn of(g: &Graph, type_: &str, local_attr: &str, remote_attr: &str) -> Peers {
+        let mut p = Peers {
+            known: Vec::new(),
+            by_node: HashMap::new(),
+            by_name: HashMap::new(),
+            unknown: Vec::new(),
+        };
+        for &q in g.of_type(type_) {
+            if !live(g, q) {
+                continue;
+            }
+            match (network(g, q, local_attr), network(g, q, remote_attr)) {
+                (Found::Yes(ql), Found::Yes(qr)) => {
+                    let at = p.known.len() as u32;
+                    if let Some(n) = ql.node {
+                        p.by_node.entry(n).or_default().push(at);
+                    }
+                    if let Some(name) = &ql.name {
+                        p.by_name.entry(name.clone()).or_default().push(at);
+                    }
+                    p.known.push((q, ql, qr));
+                }
+                (Found::Unknown(w), _) | (_, Found::Unknown(w)) => p.unknown.push((q, w)),
+                _ => {}
+            }
+        }
+        p
+    }
+}
+
 /// The reverse peering of `peering`: Yes(node), Unknown(reason), or Outside when none.
 pub fn reverse(g: &Graph, peering: NodeId) -> Found<NodeId> {
     let node = g.node(peering);
@@ -80,25 +125,34 @@ pub fn reverse(g: &Graph, peering: NodeId) -> Found<NodeId> {
         (Found::Unknown(w), _) | (_, Found::Unknown(w)) => return Found::Unknown(w),
         (Found::Outside(w), _) | (_, Found::Outside(w)) => return Found::Unknown(w),
     };
-    let mut doubts = Vec::new();
-    for &q in g.of_type(&node.type_) {
-        if q == peering || !live(g, q) {
-            continue;
-        }
-        match (network(g, q, local_attr), network(g, q, remote_attr)) {
-            (Found::Yes(ql), Found::Yes(qr)) if ql.same(&remote) && qr.same(&local) => {
-                return Found::Yes(q);
-            }
-            (Found::Yes(_), Found::Yes(_)) => {}
-            (Found::Unknown(w), _) | (_, Found::Unknown(w)) => doubts.push(w),
-            _ => {}
+    let ix = Index::of(g);
+    let peers = ix.peers(&node.type_, || {
+        Peers::of(g, &node.type_, local_attr, remote_attr)
+    });
+    // The first peering of the type, in plan order, from the remote network back to the local.
+    let mut candidates: Vec<u32> = Vec::new();
+    if let Some(n) = remote.node {
+        candidates.extend(peers.by_node.get(&n).into_iter().flatten());
+    }
+    if let Some(name) = &remote.name {
+        candidates.extend(peers.by_name.get(name).into_iter().flatten());
+    }
+    candidates.sort_unstable();
+    for &i in &candidates {
+        let (q, _, qr) = &peers.known[i as usize];
+        if *q != peering && qr.same(&local) {
+            return Found::Yes(*q);
         }
     }
+    let doubts: Vec<&str> = peers
+        .unknown
+        .iter()
+        .filter(|(q, _)| *q != peering)
+        .map(|(_, w)| w.as_str())
+        .collect();
     if !doubts.is_empty() {
         return Found::Unknown(doubts.join("; "));
     }
-    // A remote network this plan does not manage belongs to another state (often another
-    // team's project or subscription), where its peering back would live.
     let managed = remote
         .node
         .is_some_and(|n| g.node(n).mode == crate::plan::Mode::Managed);

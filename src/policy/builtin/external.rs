@@ -16,8 +16,9 @@ use crate::graph::Graph;
 use crate::policy::tri::{Fact, Tri, Verdict};
 use crate::policy::Policy;
 use crate::report::Evidence;
-use globset::{Glob, GlobSetBuilder};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The name policies use for the prerequisite check.
@@ -33,7 +34,8 @@ fn strings<'a>(params: &'a Map<String, Value>, key: &str) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
-/// The built-in classification with the parameters' lists on top.
+/// The built-in classification with the parameters' lists on top. The last one built is kept
+/// (by the lists' contents): a check asks for it for every data source it evaluates.
 fn classify_with(params: &Map<String, Value>) -> Result<Classification, String> {
     let (sc, lookup, remote) = (
         strings(params, "self_contained"),
@@ -43,11 +45,28 @@ fn classify_with(params: &Map<String, Value>) -> Result<Classification, String> 
     if sc.is_empty() && lookup.is_empty() && remote.is_empty() {
         return Ok(Classification::builtin());
     }
-    Classification::new(
-        &strings(params, "self_contained"),
-        &strings(params, "lookup"),
-        &strings(params, "remote"),
-    )
+    type Lists = [Vec<String>; 3];
+    thread_local! {
+        static LAST: RefCell<Option<(Lists, Result<Classification, String>)>> =
+            const { RefCell::new(None) };
+    }
+    let same = |l: &Lists| {
+        l[0].iter().eq(sc.iter().copied())
+            && l[1].iter().eq(lookup.iter().copied())
+            && l[2].iter().eq(remote.iter().copied())
+    };
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((lists, c)) = &*last {
+            if same(lists) {
+                return c.clone();
+            }
+        }
+        let c = Classification::new(&sc, &lookup, &remote);
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        *last = Some(([owned(&sc), owned(&lookup), owned(&remote)], c.clone()));
+        c
+    })
 }
 
 const LIST_KEYS: [&str; 5] = ["self_contained", "lookup", "remote", "classes", "allow"];
@@ -127,14 +146,32 @@ impl Check for ExternalPrerequisite {
     }
 }
 
+/// True when `address` matches a glob of the `allow` parameter. The last set compiled is kept
+/// (by the globs' texts).
 fn allowed(params: &Map<String, Value>, address: &str) -> bool {
-    let mut allow = GlobSetBuilder::new();
-    for a in strings(params, "allow") {
-        if let Ok(glob) = Glob::new(a) {
-            allow.add(glob);
-        }
+    thread_local! {
+        static LAST: RefCell<Option<(Vec<String>, Option<GlobSet>)>> = const { RefCell::new(None) };
     }
-    allow.build().is_ok_and(|s| s.is_match(address))
+    let globs = strings(params, "allow");
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((texts, _)) if texts.iter().eq(globs.iter().copied()) => {}
+            _ => {
+                let mut allow = GlobSetBuilder::new();
+                for a in &globs {
+                    if let Ok(glob) = Glob::new(a) {
+                        allow.add(glob);
+                    }
+                }
+                let texts = globs.iter().map(|s| s.to_string()).collect();
+                *last = Some((texts, allow.build().ok()));
+            }
+        }
+        last.as_ref()
+            .and_then(|(_, set)| set.as_ref())
+            .is_some_and(|s| s.is_match(address))
+    })
 }
 
 /// What the data source depends on, and what a missing one breaks, by type.

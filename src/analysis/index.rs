@@ -1,0 +1,297 @@
+//! Per-graph indexes for the analyses, built lazily and once per graph: the incoming edges of
+//! a node grouped by (attribute, type of the referring node), the routes of each route table
+//! with where each goes, and the serving route tables of each VPC.
+//!
+//! Built-in checks are called once per instance with only the graph, so the index of a graph
+//! is kept in a thread-local slot keyed by the graph's identity (its address, the addresses
+//! and lengths of its node and edge lists, and a sample of their contents). A graph small
+//! enough that scanning it is cheap is not cached at all: each query gets a fresh index, so a
+//! graph dropped and another built at the same addresses can never see a stale one. Without
+//! the index, a hub VPC (or route table) that thousands of peerings (or routes) refer to was
+//! scanned once per peering: quadratic in the stacks of a hub-and-spoke network.
+
+use super::links::{live, Found};
+use super::peering::Table;
+use super::peering_sg::Rules;
+use super::reverse_peering::Peers;
+use crate::graph::{Graph, NodeId};
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Graphs with fewer nodes plus edges than this are indexed afresh for every query.
+const CACHE_FROM: usize = 4096;
+
+/// One incoming edge, as the queries need it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ref {
+    pub from: NodeId,
+    pub ambiguous: bool,
+    /// The edge came through the VPC's `main_route_table_id` / `default_route_table_id`.
+    pub main_via: bool,
+}
+
+/// Incoming edges of one (attribute, referrer type), in the graph's incoming order.
+struct Group {
+    attribute: Box<str>,
+    type_: Box<str>,
+    refs: Vec<Ref>,
+}
+
+/// The routes of one route table (as `coverage` walks them) and where they go.
+pub(super) struct TableRoutes {
+    /// (route, certain), in the order coverage considers them.
+    pub list: Vec<(NodeId, bool)>,
+    /// Positions in `list` of each route.
+    pub at: HashMap<NodeId, Vec<u32>>,
+    /// Positions of routes with no `vpc_peering_connection_id` edge (told by value or unknown).
+    pub unlinked: Vec<u32>,
+}
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+struct Key {
+    graph: usize,
+    nodes: (usize, usize),
+    edges: (usize, usize),
+    unresolved: usize,
+    sample: u64,
+}
+
+impl Key {
+    fn of(g: &Graph) -> Key {
+        // A cheap sample of the contents (integers only): a few nodes and edges spread over
+        // the lists.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut mix = |v: u64| h = (h ^ v).wrapping_mul(0x0100_0000_01b3);
+        let (n, e) = (g.nodes.len(), g.edges.len());
+        for i in 0..16 {
+            if n > 0 {
+                let node = &g.nodes[i * n / 16];
+                mix(node.address.len() as u64);
+                mix(node.type_.len() as u64);
+                mix(node.action as u64);
+                mix(u64::from(node.deposed.is_some()));
+            }
+            if e > 0 {
+                let edge = &g.edges[i * e / 16];
+                mix(edge.from as u64);
+                mix(edge.to as u64);
+                mix(edge.attribute.len() as u64);
+                mix(u64::from(edge.ambiguous));
+            }
+        }
+        Key {
+            graph: g as *const Graph as usize,
+            nodes: (g.nodes.as_ptr() as usize, n),
+            edges: (g.edges.as_ptr() as usize, e),
+            unresolved: g.unresolved.len(),
+            sample: h,
+        }
+    }
+}
+
+/// The lazily built indexes of one graph.
+pub(super) struct Index {
+    key: Key,
+    // Boxed: one pointer per node and kind, most of them never filled.
+    incoming: Vec<OnceCell<Box<[Group]>>>,
+    resource_routes: Vec<OnceCell<Box<TableRoutes>>>,
+    main_routes: Vec<OnceCell<Box<TableRoutes>>>,
+    serving: Vec<OnceCell<Box<Found<Vec<Table>>>>>,
+    sg_rules: Vec<OnceCell<Box<Rules>>>,
+    /// Per peering type (Azure, GCP): its peerings by local network.
+    peers: [OnceCell<Box<Peers>>; 2],
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Index>>> = const { RefCell::new(None) };
+}
+
+fn cells<T>(n: usize) -> Vec<OnceCell<T>> {
+    (0..n).map(|_| OnceCell::new()).collect()
+}
+
+impl Index {
+    fn new(g: &Graph, key: Key) -> Index {
+        let n = g.nodes.len();
+        Index {
+            key,
+            incoming: cells(n),
+            resource_routes: cells(n),
+            main_routes: cells(n),
+            serving: cells(n),
+            sg_rules: cells(n),
+            peers: [OnceCell::new(), OnceCell::new()],
+        }
+    }
+
+    /// The index of `g`: the cached one when `g` is the graph it was built for.
+    pub fn of(g: &Graph) -> Rc<Index> {
+        let key = Key::of(g);
+        if g.nodes.len() + g.edges.len() < CACHE_FROM {
+            return Rc::new(Index::new(g, key));
+        }
+        CURRENT.with(|c| {
+            let mut c = c.borrow_mut();
+            match &*c {
+                Some(ix) if ix.key == key => ix.clone(),
+                _ => {
+                    let ix = Rc::new(Index::new(g, key));
+                    *c = Some(ix.clone());
+                    ix
+                }
+            }
+        })
+    }
+
+    fn groups(&self, g: &Graph, to: NodeId) -> &[Group] {
+        self.incoming[to].get_or_init(|| {
+            let mut all: Vec<(&str, &str, Ref)> = g
+                .incoming(to)
+                .map(|e| {
+                    let main_via = e.via.iter().any(|v| {
+                        v.contains("main_route_table_id") || v.contains("default_route_table_id")
+                    });
+                    let r = Ref {
+                        from: e.from,
+                        ambiguous: e.ambiguous,
+                        main_via,
+                    };
+                    (e.attribute.as_str(), g.node(e.from).type_.as_str(), r)
+                })
+                .collect();
+            // Stable: each group keeps the incoming order.
+            all.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            let mut out: Vec<Group> = Vec::new();
+            for (attribute, type_, r) in all {
+                match out.last_mut() {
+                    Some(last) if &*last.attribute == attribute && &*last.type_ == type_ => {
+                        last.refs.push(r)
+                    }
+                    _ => out.push(Group {
+                        attribute: attribute.into(),
+                        type_: type_.into(),
+                        refs: vec![r],
+                    }),
+                }
+            }
+            out.into_boxed_slice()
+        })
+    }
+
+    /// Incoming edges of `to` on `attribute` from nodes of type `type_`, in incoming order.
+    pub fn refs(&self, g: &Graph, to: NodeId, attribute: &str, type_: &str) -> &[Ref] {
+        let groups = self.groups(g, to);
+        match groups.binary_search_by(|gr| (&*gr.attribute, &*gr.type_).cmp(&(attribute, type_))) {
+            Ok(i) => &groups[i].refs,
+            Err(_) => &[],
+        }
+    }
+
+    /// The routes of a route table, with their positions by route and the unlinked ones.
+    pub fn table_routes(&self, g: &Graph, table: Table) -> &TableRoutes {
+        let cell = match table {
+            Table::Resource(t) => &self.resource_routes[t],
+            Table::Main(vpc) => &self.main_routes[vpc],
+        };
+        cell.get_or_init(|| {
+            let list: Vec<(NodeId, bool)> = match table {
+                Table::Resource(t) => {
+                    self.referrers_certain(g, t, &["aws_route"], "route_table_id")
+                }
+                // Routes into the implicit main table name the VPC's `main_route_table_id`.
+                Table::Main(vpc) => self
+                    .refs(g, vpc, "route_table_id", "aws_route")
+                    .iter()
+                    .filter(|r| r.main_via)
+                    .map(|r| (r.from, !r.ambiguous))
+                    .filter(|&(r, _)| live(g, r))
+                    .collect(),
+            };
+            let mut at: HashMap<NodeId, Vec<u32>> = HashMap::new();
+            let mut unlinked = Vec::new();
+            for (i, &(r, _)) in list.iter().enumerate() {
+                at.entry(r).or_default().push(i as u32);
+                if !g
+                    .outgoing(r)
+                    .any(|e| e.attribute == "vpc_peering_connection_id")
+                {
+                    unlinked.push(i as u32);
+                }
+            }
+            Box::new(TableRoutes { list, at, unlinked })
+        })
+    }
+
+    /// The serving route tables of a VPC, computed once.
+    pub fn serving(
+        &self,
+        vpc: NodeId,
+        compute: impl FnOnce() -> Found<Vec<Table>>,
+    ) -> &Found<Vec<Table>> {
+        self.serving[vpc].get_or_init(|| Box::new(compute()))
+    }
+
+    /// The ingress rules of a security group, read once.
+    pub fn sg_rules(&self, sg: NodeId, compute: impl FnOnce() -> Rules) -> &Rules {
+        self.sg_rules[sg].get_or_init(|| Box::new(compute()))
+    }
+
+    /// The peerings of a one-directional peering type, indexed once.
+    pub fn peers(&self, type_: &str, compute: impl FnOnce() -> Peers) -> &Peers {
+        let i = usize::from(type_ != "azurerm_virtual_network_peering");
+        self.peers[i].get_or_init(|| Box::new(compute()))
+    }
+
+    /// See [`super::links::referrers`].
+    pub fn referrers(&self, g: &Graph, to: NodeId, types: &[&str], attribute: &str) -> Vec<NodeId> {
+        let mut v: Vec<NodeId> = Vec::new();
+        for (i, t) in types.iter().enumerate() {
+            if types[..i].contains(t) {
+                continue;
+            }
+            v.extend(
+                self.refs(g, to, attribute, t)
+                    .iter()
+                    .map(|r| r.from)
+                    .filter(|&id| live(g, id)),
+            );
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// See [`super::links::referrers_certain`].
+    pub fn referrers_certain(
+        &self,
+        g: &Graph,
+        to: NodeId,
+        types: &[&str],
+        attribute: &str,
+    ) -> Vec<(NodeId, bool)> {
+        let mut v: Vec<(NodeId, bool)> = Vec::new();
+        for (i, t) in types.iter().enumerate() {
+            if types[..i].contains(t) {
+                continue;
+            }
+            v.extend(
+                self.refs(g, to, attribute, t)
+                    .iter()
+                    .filter(|r| live(g, r.from))
+                    .map(|r| (r.from, !r.ambiguous)),
+            );
+        }
+        // Sorted, a node's certain edge (true) comes after its ambiguous ones: keep the last.
+        v.sort_unstable();
+        v.dedup_by(|later, earlier| {
+            if later.0 == earlier.0 {
+                earlier.1 |= later.1;
+                true
+            } else {
+                false
+            }
+        });
+        v
+    }
+}
