@@ -2,25 +2,18 @@
 //! a node grouped by (attribute, type of the referring node), the routes of each route table
 //! with where each goes, and the serving route tables of each VPC.
 //!
-//! Built-in checks are called once per instance with only the graph, so the index of a graph
-//! is kept in a thread-local slot keyed by the graph's identity (its address, the addresses
-//! and lengths of its node and edge lists, and a sample of their contents). A graph small
-//! enough that scanning it is cheap is not cached at all: each query gets a fresh index, so a
-//! graph dropped and another built at the same addresses can never see a stale one. Without
-//! the index, a hub VPC (or route table) that thousands of peerings (or routes) refer to was
-//! scanned once per peering: quadratic in the stacks of a hub-and-spoke network.
+//! Built-in checks are called once per instance with only the graph, so the index is kept in
+//! the graph itself (`Graph::analysis`): built on first use, dropped with the graph. Without
+//! it, a hub VPC (or route table) that thousands of peerings (or routes) refer to was scanned
+//! once per peering: quadratic in the stacks of a hub-and-spoke network.
 
 use super::links::{live, Found};
 use super::peering::Table;
 use super::peering_sg::Rules;
 use super::reverse_peering::Peers;
 use crate::graph::{Graph, NodeId};
-use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
-
-/// Graphs with fewer nodes plus edges than this are indexed afresh for every query.
-const CACHE_FROM: usize = 4096;
+use std::sync::OnceLock as OnceCell;
 
 /// One incoming edge, as the queries need it.
 #[derive(Debug, Clone, Copy)]
@@ -48,51 +41,8 @@ pub(super) struct TableRoutes {
     pub unlinked: Vec<u32>,
 }
 
-#[derive(PartialEq, Eq, Clone, Copy)]
-struct Key {
-    graph: usize,
-    nodes: (usize, usize),
-    edges: (usize, usize),
-    unresolved: usize,
-    sample: u64,
-}
-
-impl Key {
-    fn of(g: &Graph) -> Key {
-        // A cheap sample of the contents (integers only): a few nodes and edges spread over
-        // the lists.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut mix = |v: u64| h = (h ^ v).wrapping_mul(0x0100_0000_01b3);
-        let (n, e) = (g.nodes.len(), g.edges.len());
-        for i in 0..16 {
-            if n > 0 {
-                let node = &g.nodes[i * n / 16];
-                mix(node.address.len() as u64);
-                mix(node.type_.len() as u64);
-                mix(node.action as u64);
-                mix(u64::from(node.deposed.is_some()));
-            }
-            if e > 0 {
-                let edge = &g.edges[i * e / 16];
-                mix(edge.from as u64);
-                mix(edge.to as u64);
-                mix(edge.attribute.len() as u64);
-                mix(u64::from(edge.ambiguous));
-            }
-        }
-        Key {
-            graph: g as *const Graph as usize,
-            nodes: (g.nodes.as_ptr() as usize, n),
-            edges: (g.edges.as_ptr() as usize, e),
-            unresolved: g.unresolved.len(),
-            sample: h,
-        }
-    }
-}
-
 /// The lazily built indexes of one graph.
 pub(super) struct Index {
-    key: Key,
     // Boxed: one pointer per node and kind, most of them never filled.
     incoming: Vec<OnceCell<Box<[Group]>>>,
     resource_routes: Vec<OnceCell<Box<TableRoutes>>>,
@@ -103,19 +53,14 @@ pub(super) struct Index {
     peers: [OnceCell<Box<Peers>>; 2],
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Rc<Index>>> = const { RefCell::new(None) };
-}
-
 fn cells<T>(n: usize) -> Vec<OnceCell<T>> {
     (0..n).map(|_| OnceCell::new()).collect()
 }
 
 impl Index {
-    fn new(g: &Graph, key: Key) -> Index {
+    fn new(g: &Graph) -> Index {
         let n = g.nodes.len();
         Index {
-            key,
             incoming: cells(n),
             resource_routes: cells(n),
             main_routes: cells(n),
@@ -125,23 +70,11 @@ impl Index {
         }
     }
 
-    /// The index of `g`: the cached one when `g` is the graph it was built for.
-    pub fn of(g: &Graph) -> Rc<Index> {
-        let key = Key::of(g);
-        if g.nodes.len() + g.edges.len() < CACHE_FROM {
-            return Rc::new(Index::new(g, key));
-        }
-        CURRENT.with(|c| {
-            let mut c = c.borrow_mut();
-            match &*c {
-                Some(ix) if ix.key == key => ix.clone(),
-                _ => {
-                    let ix = Rc::new(Index::new(g, key));
-                    *c = Some(ix.clone());
-                    ix
-                }
-            }
-        })
+    /// The index of `g`, built on first use and kept in the graph.
+    pub fn of(g: &Graph) -> &Index {
+        g.analysis
+            .get_or_init(|| Index::new(g))
+            .expect("a graph's analysis extension holds only the analysis index")
     }
 
     fn groups(&self, g: &Graph, to: NodeId) -> &[Group] {

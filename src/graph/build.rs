@@ -111,6 +111,7 @@ fn empty(
         out_edges: Vec::new(),
         in_edges: Vec::new(),
         unresolved_by_node: Vec::new(),
+        analysis: Default::default(),
     }
 }
 

@@ -257,6 +257,31 @@ pub struct Meta {
     pub has_prior_state: bool,
 }
 
+/// A value computed from a graph once and kept with it (the analyses' index): built on first
+/// use, dropped with the graph, so it can never describe another graph.
+#[derive(Default)]
+pub struct Extension(std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>);
+
+impl Extension {
+    /// The value, built by `init` on first use. `None` if a value of another type was stored.
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(
+        &self,
+        init: impl FnOnce() -> T,
+    ) -> Option<&T> {
+        self.0.get_or_init(|| Box::new(init())).downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Debug for Extension {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Extension(built)"
+        } else {
+            "Extension(empty)"
+        })
+    }
+}
+
 /// The resolved planned resource graph.
 #[derive(Debug)]
 pub struct Graph {
@@ -276,6 +301,8 @@ pub struct Graph {
     out_edges: Vec<Vec<usize>>,
     in_edges: Vec<Vec<usize>>,
     unresolved_by_node: Vec<Vec<usize>>,
+    /// The analyses' per-graph index (`analysis::index`).
+    pub analysis: Extension,
 }
 
 impl Graph {
