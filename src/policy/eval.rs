@@ -5,7 +5,7 @@
 //! its `select.types` names (through the graph's type index).
 
 use super::builtin::{CheckScope, PlanInput};
-use super::cond::{eval as eval_cond, message_value};
+use super::cond::{decide, eval as eval_cond, message_value};
 use super::context::{NodeCx, PolicyRun, Run};
 use super::model::{Assertion, Policy};
 use super::template::{Placeholder, Template};
@@ -53,8 +53,8 @@ fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
             }
             if plan_wide.is_some() {
                 let cx = NodeCx::new(&pr, id);
-                let filter = p.select.filter.as_ref().map(|c| eval_cond(c, &cx));
-                if filter.is_none_or(|f| f.tri != Tri::False) {
+                let filter = p.select.filter.as_ref().map(|c| decide(c, &cx));
+                if filter.is_none_or(|f| f != Tri::False) {
                     chosen.push(id);
                 }
             } else if let Some(f) = evaluate_node(&pr, id) {
@@ -108,10 +108,13 @@ fn selected(p: &Policy, n: &Node) -> bool {
 fn evaluate_node(pr: &PolicyRun<'_>, id: NodeId) -> Option<Finding> {
     let p = pr.policy;
     let cx = NodeCx::new(pr, id);
-    let filter = p.select.filter.as_ref().map(|c| eval_cond(c, &cx));
-    if filter.as_ref().is_some_and(|f| f.tri == Tri::False) {
-        return None;
-    }
+    // The facts of `where` are shown only when it is unknown: build them only then.
+    let filter = match p.select.filter.as_ref().map(|c| (c, decide(c, &cx))) {
+        None => None,
+        Some((_, Tri::False)) => return None,
+        Some((_, Tri::True)) => Some(Verdict::new(Tri::True, Vec::new())),
+        Some((c, Tri::Unknown)) => Some(eval_cond(c, &cx)),
+    };
     let mut results: Vec<(Option<&Assertion>, Verdict)> = p
         .assertions
         .iter()

@@ -77,6 +77,9 @@ impl JsonPath {
     /// that selects nothing yields one hit with `null` (Terraform writes unset attributes as
     /// null; a missing key means the same).
     pub fn select<'v>(&self, values: &'v Value, unknown: &Value) -> Vec<Hit<'v>> {
+        if let Some(segs) = &self.singular {
+            return vec![select_singular(segs, values, unknown)];
+        }
         let mut states = vec![St {
             segs: Vec::new(),
             v: Some(values),
@@ -109,6 +112,54 @@ impl JsonPath {
             }
         }
         hits
+    }
+}
+
+/// [`JsonPath::select`] for a singular path, without the general walk's states: the same
+/// one hit (the walk keeps at most one state when every segment names one child).
+fn select_singular<'v>(segs: &[Seg], values: &'v Value, unknown: &Value) -> Hit<'v> {
+    let step = |x: &'v Value, seg: &Seg| -> Option<&'v Value> {
+        match (seg, x) {
+            (Seg::Key(k), Value::Object(m)) => m.get(k),
+            (Seg::Idx(i), Value::Array(a)) => a.get(*i),
+            _ => None,
+        }
+    };
+    let mut v = Some(values);
+    let mut m = Some(unknown);
+    let mut is_unknown = unknown == &Value::Bool(true);
+    let mut depth = 0;
+    for seg in segs {
+        // An unknown state passes through the remaining segments as it is.
+        if is_unknown {
+            break;
+        }
+        let nv = v.and_then(|x| step(x, seg));
+        let nm = m.and_then(|x| markers_step(x, seg));
+        let nu = nm == Some(&Value::Bool(true));
+        if nv.is_none() && !nu {
+            // Selects nothing: the null hit of a singular path.
+            return Hit {
+                segs: segs.to_vec(),
+                value: Some(&NULL),
+            };
+        }
+        v = nv;
+        m = nm;
+        is_unknown = nu;
+        depth += 1;
+    }
+    Hit {
+        segs: segs[..depth].to_vec(),
+        value: if is_unknown { None } else { v },
+    }
+}
+
+fn markers_step<'m>(x: &'m Value, seg: &Seg) -> Option<&'m Value> {
+    match (seg, x) {
+        (Seg::Key(k), Value::Object(m)) => m.get(k),
+        (Seg::Idx(i), Value::Array(a)) => a.get(*i),
+        _ => None,
     }
 }
 
