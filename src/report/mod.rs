@@ -18,6 +18,13 @@ use serde_json::Value;
 /// resource name or a value) are written as escapes, so they cannot drive the terminal.
 /// Newlines, which renderers put in on purpose, are kept.
 pub fn terminal_safe(s: &str) -> String {
+    // Control characters are U+0000–U+001F and U+007F–U+009F (UTF-8 `C2 80`–`C2 9F`): text
+    // without those bytes (nor any `C2`) needs no look at its characters.
+    if s.bytes()
+        .all(|b| b == b'\n' || (b >= 0x20 && b != 0x7f && b != 0xc2))
+    {
+        return s.to_string();
+    }
     if !s.chars().any(|c| c.is_control() && c != '\n') {
         return s.to_string();
     }
