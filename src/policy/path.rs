@@ -305,7 +305,7 @@ fn selector<'v, 'm>(sel: &Selector, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) 
                 out.extend(child(st, Seg::Idx(i)));
             }
         }
-        Selector::Filter(f) => filter(f, st, out),
+        Selector::Filter(f) => filter(sel, f, st, out),
     }
 }
 
@@ -342,17 +342,18 @@ fn slice_indexes(len: i64, start: Option<i64>, end: Option<i64>, step: i64) -> V
 /// Children selected by a filter, evaluated by jsonpath-rust on the known values. A child
 /// that did not match but whose fields read by the filter are unknown is kept as unknown:
 /// it may match after apply.
-fn filter<'v, 'm>(f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+fn filter<'v, 'm>(sel: &Selector, f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     let matched: Vec<&Value> = match st.v {
         Some(v @ (Value::Array(_) | Value::Object(_))) => {
-            let q = JpQuery::new(vec![Segment::Selector(Selector::Filter(f.clone()))]);
+            let q = JpQuery::new(vec![Segment::Selector(sel.clone())]);
             jsonpath_rust::query::js_path_process(&q, v)
                 .map(|r| r.into_iter().map(|x| x.val).collect())
                 .unwrap_or_default()
         }
         _ => Vec::new(),
     };
-    let fields = super::path_filter::filter_fields(f);
+    // Computed when first needed: most children match or have no markers.
+    let mut fields: Option<Option<Vec<Vec<Seg>>>> = None;
     for c in children(st) {
         if c.unknown {
             out.push(c);
@@ -362,7 +363,14 @@ fn filter<'v, 'm>(f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
             c.v.is_some_and(|cv| matched.iter().any(|m| std::ptr::eq(*m, cv)));
         if hit {
             out.push(c);
-        } else if reads_unknown(&c, fields.as_deref()) {
+        } else if c.m.is_some()
+            && reads_unknown(
+                &c,
+                fields
+                    .get_or_insert_with(|| super::path_filter::filter_fields(f))
+                    .as_deref(),
+            )
+        {
             out.push(St { unknown: true, ..c });
         }
     }
