@@ -6,40 +6,94 @@ use super::explain;
 use super::model::{Condition, Operand, Quantifier, ScopedPath, Test};
 use super::ops::{show, Op, Prepared};
 use super::path::{render as jsonpath, Hit};
-use super::tri::{Fact, Tri, Verdict};
+use super::tri::{Fact, Tri, Verdict, MAX_FACTS};
 use crate::graph::values::Seg;
 use crate::report::Evidence;
 use serde_json::Value;
 
 /// Evaluate a condition with the given bindings.
 pub fn eval<'a>(c: &'a Condition, cx: &NodeCx<'a>) -> Verdict {
+    eval_as(c, cx, true)
+}
+
+/// Only the answer of [`eval`] (the same `Tri`), without building its facts: for a `where`
+/// whose facts matter only when it is unknown.
+pub fn decide<'a>(c: &'a Condition, cx: &NodeCx<'a>) -> Tri {
+    eval_as(c, cx, false).tri
+}
+
+/// `facts: false` gives the same `tri` with no facts (none are formatted).
+fn eval_as<'a>(c: &'a Condition, cx: &NodeCx<'a>, facts: bool) -> Verdict {
     match c {
-        Condition::All(cs) => Verdict::all(cs.iter().map(|c| eval(c, cx)).collect()),
-        Condition::Any(cs) => Verdict::any(cs.iter().map(|c| eval(c, cx)).collect()),
-        Condition::Not(c) => eval(c, cx).negate(),
-        Condition::Test(t) => test(t, cx),
+        Condition::All(cs) if !facts => Verdict::new(
+            fold(
+                cs,
+                Tri::False,
+                |a, b| a.and(b),
+                |c| eval_as(c, cx, false).tri,
+            ),
+            Vec::new(),
+        ),
+        Condition::Any(cs) if !facts => Verdict::new(
+            fold(cs, Tri::True, |a, b| a.or(b), |c| eval_as(c, cx, false).tri),
+            Vec::new(),
+        ),
+        Condition::All(cs) => Verdict::all(cs.iter().map(|c| eval_as(c, cx, true)).collect()),
+        Condition::Any(cs) => Verdict::any(cs.iter().map(|c| eval_as(c, cx, true)).collect()),
+        Condition::Not(c) => eval_as(c, cx, facts).negate(),
+        Condition::Test(t) => test(t, cx, facts),
         Condition::Relation(r) => super::relation_eval::eval(r, cx),
     }
 }
 
-/// The operand, ready: prepared, and how it is shown. `Err` is the verdict when it cannot be
-/// had (an unknown value, a missing variable).
+/// Kleene AND / OR over conditions, stopping at the first `decisive` answer (evaluation has
+/// no effects, so the ones after it cannot change the answer).
+fn fold<'a>(
+    cs: &'a [Condition],
+    decisive: Tri,
+    op: impl Fn(Tri, Tri) -> Tri,
+    one: impl Fn(&'a Condition) -> Tri,
+) -> Tri {
+    let mut acc = !decisive;
+    for c in cs {
+        acc = op(acc, one(c));
+        if acc == decisive {
+            break;
+        }
+    }
+    acc
+}
+
+/// The operand, ready: prepared, and how it is shown (empty unless `facts`). `Err` is the
+/// verdict when it cannot be had (an unknown value, a missing variable).
 fn operand<'c>(
     t: &'c Test,
     cx: &NodeCx<'c>,
+    facts: bool,
 ) -> Result<(std::borrow::Cow<'c, Prepared>, String), Verdict> {
     match &t.operand {
         Operand::None => Ok((std::borrow::Cow::Owned(Prepared::None), String::new())),
         Operand::Literal { raw, prepared } => Ok((
             std::borrow::Cow::Borrowed(prepared),
-            t.op.show_operand(prepared, raw),
+            if facts {
+                t.op.show_operand(prepared, raw)
+            } else {
+                String::new()
+            },
         )),
         Operand::Template { raw, slot } => match cx.pr.operand(*slot, raw, t.op) {
-            Ok((v, p)) => Ok((std::borrow::Cow::Borrowed(p), t.op.show_operand(p, v))),
+            Ok((v, p)) => Ok((
+                std::borrow::Cow::Borrowed(p),
+                if facts {
+                    t.op.show_operand(p, v)
+                } else {
+                    String::new()
+                },
+            )),
             Err(e) => Err(Verdict::fact(Tri::Unknown, Fact::text(e.clone()))),
         },
         Operand::Path(sp) => {
-            path_operand(t.op, sp, cx).map(|(p, s)| (std::borrow::Cow::Owned(p), s))
+            path_operand(t.op, sp, cx, facts).map(|(p, s)| (std::borrow::Cow::Owned(p), s))
         }
         Operand::PathJson(sp, inner) => {
             path_json_operand(t.op, sp, inner, cx).map(|(p, s)| (std::borrow::Cow::Owned(p), s))
@@ -117,33 +171,38 @@ fn path_json_operand(
     }
 }
 
-fn path_operand(op: Op, sp: &ScopedPath, cx: &NodeCx<'_>) -> Result<(Prepared, String), Verdict> {
+fn path_operand(
+    op: Op,
+    sp: &ScopedPath,
+    cx: &NodeCx<'_>,
+    facts: bool,
+) -> Result<(Prepared, String), Verdict> {
     let doc = cx.doc(&sp.scope);
     let path = sp.at(cx.env());
     let hits = path.select(doc.values, doc.unknown);
-    let unknown: Vec<Fact> = hits
-        .iter()
-        .filter(|h| h.value.is_none())
-        .map(|h| unknown_fact(&doc, h, cx))
-        .collect();
-    if !unknown.is_empty() {
+    if hits.iter().any(|h| h.value.is_none()) {
+        let unknown: Vec<Fact> = if facts {
+            hits.iter()
+                .filter(|h| h.value.is_none())
+                .map(|h| unknown_fact(&doc, h, cx))
+                .collect()
+        } else {
+            Vec::new()
+        };
         return Err(Verdict::new(Tri::Unknown, unknown));
     }
-    let values: Vec<&Value> = hits.iter().filter_map(|h| h.value).collect();
-    let v = match values.as_slice() {
+    let v = match hits.as_slice() {
         [] => Value::Null,
-        [one] => (*one).clone(),
-        many => Value::Array(many.iter().map(|v| (*v).clone()).collect()),
-    };
-    let sensitive = hits
-        .iter()
-        .any(|h| crate::graph::values::sensitive_at(doc.sensitive, &h.segs));
-    let name = match hits.as_slice() {
-        [one] if path.is_singular() => name(&doc, &one.segs, cx),
-        _ => format!("`{}`{}", path.text(), cx.of(doc.node)),
+        [one] => one.value.cloned().unwrap_or(Value::Null),
+        many => Value::Array(many.iter().filter_map(|h| h.value.cloned()).collect()),
     };
     match op.prepare(&v) {
+        Ok(p) if !facts => Ok((p, String::new())),
         Ok(p) => {
+            let sensitive = hits
+                .iter()
+                .any(|h| crate::graph::values::sensitive_at(doc.sensitive, &h.segs));
+            let name = operand_name(&hits, path, &doc, cx);
             let shown = if sensitive {
                 format!("{name} (sensitive)")
             } else {
@@ -151,18 +210,54 @@ fn path_operand(op: Op, sp: &ScopedPath, cx: &NodeCx<'_>) -> Result<(Prepared, S
             };
             Ok((p, shown))
         }
-        Err(e) => Err(Verdict::fact(
-            Tri::False,
-            Fact::text(format!("{name} cannot be compared: {e}")),
-        )),
+        Err(_) if !facts => Err(Verdict::new(Tri::False, Vec::new())),
+        Err(e) => {
+            let name = operand_name(&hits, path, &doc, cx);
+            Err(Verdict::fact(
+                Tri::False,
+                Fact::text(format!("{name} cannot be compared: {e}")),
+            ))
+        }
     }
 }
 
-fn test<'a>(t: &'a Test, cx: &NodeCx<'a>) -> Verdict {
+fn operand_name(
+    hits: &[Hit<'_>],
+    path: &super::path::JsonPath,
+    doc: &Doc<'_>,
+    cx: &NodeCx<'_>,
+) -> String {
+    match hits {
+        [one] if path.is_singular() => name(doc, &one.segs, cx),
+        _ => format!("`{}`{}", path.text(), cx.of(doc.node)),
+    }
+}
+
+/// How one value fared under a test's operator.
+enum Outcome {
+    /// Known only after apply.
+    Unknown,
+    Holds(bool),
+    /// The operator does not apply to the value (why).
+    Error(String),
+}
+
+impl Outcome {
+    fn tri(&self) -> Tri {
+        match self {
+            Outcome::Unknown => Tri::Unknown,
+            Outcome::Holds(b) => Tri::from_bool(*b),
+            Outcome::Error(_) => Tri::False,
+        }
+    }
+}
+
+fn test<'a>(t: &'a Test, cx: &NodeCx<'a>, facts: bool) -> Verdict {
     let doc = cx.doc(&t.path.scope);
     let raw = t.path.at(cx.env()).select(doc.values, doc.unknown);
     let store: Vec<(Vec<Seg>, Value)>;
-    let mut not_json: Vec<Verdict> = Vec::new();
+    // Values that should hold JSON and do not: each a false verdict, after the others.
+    let mut not_json: Vec<(Vec<Seg>, String)> = Vec::new();
     let hits: Vec<Hit<'_>> = match &t.json {
         None => raw,
         Some(inner) => {
@@ -172,10 +267,7 @@ fn test<'a>(t: &'a Test, cx: &NodeCx<'a>) -> Verdict {
                 match h.value.map(decode) {
                     None => out.push(h),
                     Some(Ok(v)) => docs.push((h.segs, v)),
-                    Some(Err(why)) => {
-                        let text = format!("{} {why}", name(&doc, &h.segs, cx));
-                        not_json.push(Verdict::fact(Tri::False, Fact::text(text)));
-                    }
+                    Some(Err(why)) => not_json.push((h.segs, why)),
                 }
             }
             store = docs;
@@ -192,73 +284,150 @@ fn test<'a>(t: &'a Test, cx: &NodeCx<'a>) -> Verdict {
             out
         }
     };
+    let not_json_fact =
+        |(segs, why): &(Vec<Seg>, String)| Fact::text(format!("{} {why}", name(&doc, segs, cx)));
     if matches!(t.op, Op::Exists | Op::Absent | Op::Known) {
         if !not_json.is_empty() {
             // A string that is not JSON is a type error either way.
-            return Verdict::all(not_json);
+            let facts = if facts {
+                not_json.iter().take(MAX_FACTS).map(not_json_fact).collect()
+            } else {
+                Vec::new()
+            };
+            return Verdict::new(Tri::False, facts);
         }
         return match t.op {
-            Op::Known => quantify(t, known(&hits, &doc, cx), &doc, cx),
-            Op::Absent => exists(&hits, &doc, cx).negate(),
-            _ => exists(&hits, &doc, cx),
+            Op::Known => {
+                let tris: Vec<Tri> = hits
+                    .iter()
+                    .map(|h| Tri::from_bool(h.value.is_some()))
+                    .collect();
+                quantify(
+                    t,
+                    &tris,
+                    |i| known_fact(&hits[i], &doc, cx),
+                    &doc,
+                    cx,
+                    facts,
+                )
+            }
+            Op::Absent => exists(&hits, &doc, cx, facts).negate(),
+            _ => exists(&hits, &doc, cx, facts),
         };
     }
-    let (prepared, shown_operand) = match operand(t, cx) {
+    let (prepared, shown_operand) = match operand(t, cx, facts) {
         Ok(x) => x,
         Err(v) => return v,
     };
-    let mut per_hit: Vec<Verdict> = hits
+    let outcomes: Vec<Outcome> = hits
         .iter()
-        .map(|h| hit(t.op, &prepared, &shown_operand, h, &doc, cx))
+        .map(|h| match h.value {
+            None => Outcome::Unknown,
+            Some(v) => match t.op.apply(v, &prepared) {
+                Ok(b) => Outcome::Holds(b),
+                Err(why) => Outcome::Error(why),
+            },
+        })
         .collect();
-    per_hit.append(&mut not_json);
-    quantify(t, per_hit, &doc, cx)
+    let mut tris: Vec<Tri> = outcomes.iter().map(Outcome::tri).collect();
+    tris.extend(not_json.iter().map(|_| Tri::False));
+    let n = hits.len();
+    quantify(
+        t,
+        &tris,
+        |i| {
+            if i < n {
+                hit_fact(
+                    t.op,
+                    &prepared,
+                    &shown_operand,
+                    &hits[i],
+                    &outcomes[i],
+                    &doc,
+                    cx,
+                )
+            } else {
+                not_json_fact(&not_json[i - n])
+            }
+        },
+        &doc,
+        cx,
+        facts,
+    )
 }
 
-/// Combine the verdicts of the values a path selects by the test's quantifier. Over no values
+/// Combine the answers for the values a path selects by the test's quantifier, as
+/// [`Verdict::all`] / [`Verdict::any`] would over one-fact verdicts, building the facts (with
+/// `fact(i)`) only for the values whose answer is kept, at most [`MAX_FACTS`]. Over no values
 /// `all` and `none` hold and `any` does not.
-fn quantify(t: &Test, per_hit: Vec<Verdict>, doc: &Doc<'_>, cx: &NodeCx<'_>) -> Verdict {
-    if per_hit.is_empty() {
-        let fact = Fact::text(format!(
-            "`{}`{} selects nothing",
-            t.path.at(cx.env()).text(),
-            cx.of(doc.node)
-        ));
+fn quantify(
+    t: &Test,
+    tris: &[Tri],
+    mut fact: impl FnMut(usize) -> Fact,
+    doc: &Doc<'_>,
+    cx: &NodeCx<'_>,
+    facts: bool,
+) -> Verdict {
+    if tris.is_empty() {
         let tri = if t.quantifier == Quantifier::Any {
             Tri::False
         } else {
             Tri::True
         };
+        if !facts {
+            return Verdict::new(tri, Vec::new());
+        }
+        let fact = Fact::text(format!(
+            "`{}`{} selects nothing",
+            t.path.at(cx.env()).text(),
+            cx.of(doc.node)
+        ));
         return Verdict::fact(tri, fact);
     }
-    match t.quantifier {
-        Quantifier::All => Verdict::all(per_hit),
-        Quantifier::Any => Verdict::any(per_hit),
-        Quantifier::None => Verdict::any(per_hit).negate(),
+    let decisive = match t.quantifier {
+        Quantifier::All => Tri::False,
+        Quantifier::Any | Quantifier::None => Tri::True,
+    };
+    let want = if tris.contains(&decisive) {
+        decisive
+    } else if tris.contains(&Tri::Unknown) {
+        Tri::Unknown
+    } else {
+        !decisive
+    };
+    let mut kept = Vec::new();
+    if facts {
+        for (i, _) in tris.iter().enumerate().filter(|(_, x)| **x == want) {
+            kept.push(fact(i));
+            if kept.len() == MAX_FACTS {
+                break;
+            }
+        }
+    }
+    let v = Verdict::new(want, kept);
+    if t.quantifier == Quantifier::None {
+        v.negate()
+    } else {
+        v
     }
 }
 
 /// `known`, per value: true when the plan holds the value (its parts may still be unknown),
 /// false when it is known only after apply — never unknown itself, so a policy can branch on
 /// it (a name that is computed from its `name_prefix`).
-fn known(hits: &[Hit<'_>], doc: &Doc<'_>, cx: &NodeCx<'_>) -> Vec<Verdict> {
-    hits.iter()
-        .map(|h| match h.value {
-            Some(v) => {
-                let shown = explain::shown(v, doc.sensitive, &h.segs);
-                let text = format!("{} is known at plan time ({shown})", name(doc, &h.segs, cx));
-                Verdict::fact(
-                    Tri::True,
-                    Fact {
-                        text,
-                        evidence: vec![evidence(doc, h, cx)],
-                        related: Vec::new(),
-                    },
-                )
+fn known_fact(h: &Hit<'_>, doc: &Doc<'_>, cx: &NodeCx<'_>) -> Fact {
+    match h.value {
+        Some(v) => {
+            let shown = explain::shown(v, doc.sensitive, &h.segs);
+            let text = format!("{} is known at plan time ({shown})", name(doc, &h.segs, cx));
+            Fact {
+                text,
+                evidence: vec![evidence(doc, h, cx)],
+                related: Vec::new(),
             }
-            None => Verdict::fact(Tri::False, unknown_fact(doc, h, cx)),
-        })
-        .collect()
+        }
+        None => unknown_fact(doc, h, cx),
+    }
 }
 
 /// A string holding JSON (an IAM policy document), decoded; null stays null.
@@ -270,42 +439,47 @@ fn decode(v: &Value) -> Result<Value, String> {
     }
 }
 
-fn hit(
+/// The fact for one value of a test, whose outcome is known.
+fn hit_fact(
     op: Op,
     p: &Prepared,
     operand: &str,
     h: &Hit<'_>,
+    outcome: &Outcome,
     doc: &Doc<'_>,
     cx: &NodeCx<'_>,
-) -> Verdict {
+) -> Fact {
     let Some(v) = h.value else {
-        return Verdict::fact(Tri::Unknown, unknown_fact(doc, h, cx));
+        return unknown_fact(doc, h, cx);
     };
     let name = name(doc, &h.segs, cx);
-    let shown = explain::shown(v, doc.sensitive, &h.segs);
-    let (tri, text) = match op.apply(v, p) {
-        Ok(holds) => (
-            Tri::from_bool(holds),
+    let text = match outcome {
+        Outcome::Holds(holds) => {
+            let shown = explain::shown(v, doc.sensitive, &h.segs);
             format!(
                 "{name} is {shown}, which {}",
-                op.describe(v, p, operand, holds)
-            ),
-        ),
-        Err(_) if v.is_null() => (Tri::False, format!("{name} is not set")),
-        Err(why) => (Tri::False, format!("{name} is {shown}, which {why}")),
+                op.describe(v, p, operand, *holds)
+            )
+        }
+        _ if v.is_null() => format!("{name} is not set"),
+        Outcome::Error(why) => {
+            let shown = explain::shown(v, doc.sensitive, &h.segs);
+            format!("{name} is {shown}, which {why}")
+        }
+        Outcome::Unknown => unreachable!("a hit with a value is never unknown"),
     };
-    Verdict::fact(
-        tri,
-        Fact {
-            text,
-            evidence: vec![evidence(doc, h, cx)],
-            related: Vec::new(),
-        },
-    )
+    Fact {
+        text,
+        evidence: vec![evidence(doc, h, cx)],
+        related: Vec::new(),
+    }
 }
 
-fn exists(hits: &[Hit<'_>], doc: &Doc<'_>, cx: &NodeCx<'_>) -> Verdict {
+fn exists(hits: &[Hit<'_>], doc: &Doc<'_>, cx: &NodeCx<'_>, facts: bool) -> Verdict {
     if let Some(h) = hits.iter().find(|h| h.value.is_some_and(|v| !v.is_null())) {
+        if !facts {
+            return Verdict::new(Tri::True, Vec::new());
+        }
         let shown = explain::shown(h.value.unwrap_or(&Value::Null), doc.sensitive, &h.segs);
         let text = format!("{} is set ({shown})", name(doc, &h.segs, cx));
         return Verdict::fact(
@@ -317,13 +491,19 @@ fn exists(hits: &[Hit<'_>], doc: &Doc<'_>, cx: &NodeCx<'_>) -> Verdict {
             },
         );
     }
-    let unknown: Vec<Fact> = hits
-        .iter()
-        .filter(|h| h.value.is_none())
-        .map(|h| unknown_fact(doc, h, cx))
-        .collect();
-    if !unknown.is_empty() {
+    if hits.iter().any(|h| h.value.is_none()) {
+        let unknown: Vec<Fact> = if facts {
+            hits.iter()
+                .filter(|h| h.value.is_none())
+                .map(|h| unknown_fact(doc, h, cx))
+                .collect()
+        } else {
+            Vec::new()
+        };
         return Verdict::new(Tri::Unknown, unknown);
+    }
+    if !facts {
+        return Verdict::new(Tri::False, Vec::new());
     }
     let text = match hits.first() {
         Some(h) => format!("{} is not set", name(doc, &h.segs, cx)),

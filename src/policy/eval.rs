@@ -5,7 +5,7 @@
 //! its `select.types` names (through the graph's type index).
 
 use super::builtin::{CheckScope, PlanInput};
-use super::cond::{eval as eval_cond, message_value};
+use super::cond::{decide, eval as eval_cond, message_value};
 use super::context::{NodeCx, PolicyRun, Run};
 use super::model::{Assertion, Policy};
 use super::template::{Placeholder, Template};
@@ -53,8 +53,8 @@ fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
             }
             if plan_wide.is_some() {
                 let cx = NodeCx::new(&pr, id);
-                let filter = p.select.filter.as_ref().map(|c| eval_cond(c, &cx));
-                if filter.is_none_or(|f| f.tri != Tri::False) {
+                let filter = p.select.filter.as_ref().map(|c| decide(c, &cx));
+                if filter.is_none_or(|f| f != Tri::False) {
                     chosen.push(id);
                 }
             } else if let Some(f) = evaluate_node(&pr, id) {
@@ -108,10 +108,13 @@ fn selected(p: &Policy, n: &Node) -> bool {
 fn evaluate_node(pr: &PolicyRun<'_>, id: NodeId) -> Option<Finding> {
     let p = pr.policy;
     let cx = NodeCx::new(pr, id);
-    let filter = p.select.filter.as_ref().map(|c| eval_cond(c, &cx));
-    if filter.as_ref().is_some_and(|f| f.tri == Tri::False) {
-        return None;
-    }
+    // The facts of `where` are shown only when it is unknown: build them only then.
+    let filter = match p.select.filter.as_ref().map(|c| (c, decide(c, &cx))) {
+        None => None,
+        Some((_, Tri::False)) => return None,
+        Some((_, Tri::True)) => Some(Verdict::new(Tri::True, Vec::new())),
+        Some((c, Tri::Unknown)) => Some(eval_cond(c, &cx)),
+    };
     let mut results: Vec<(Option<&Assertion>, Verdict)> = p
         .assertions
         .iter()
@@ -129,28 +132,26 @@ fn evaluate_node(pr: &PolicyRun<'_>, id: NodeId) -> Option<Finding> {
     }
     let tri = results.iter().fold(Tri::True, |acc, (_, v)| acc.and(v.tri));
     let (status, message, facts) = match (tri, filter) {
-        (Tri::True, _) => (
-            Status::Pass,
-            pass_message(&results),
-            all_facts(&results, Tri::True),
-        ),
+        (Tri::True, _) => {
+            let message = pass_message(&results);
+            (Status::Pass, message, into_facts(results, Tri::True))
+        }
         (Tri::False, Some(f)) if f.tri == Tri::Unknown => {
-            let mut facts = f.facts.clone();
-            facts.extend(all_facts(&results, Tri::False));
             let msg = format!(
                 "undecided: whether the policy applies is not known ({}); if it does: {}",
                 join(&f.facts),
                 fail_message(&cx, &results)
             );
+            let mut facts = f.facts;
+            facts.extend(into_facts(results, Tri::False));
             (Status::Unknown, msg, facts)
         }
-        (Tri::False, _) => (
-            Status::Fail,
-            fail_message(&cx, &results),
-            all_facts(&results, Tri::False),
-        ),
+        (Tri::False, _) => {
+            let message = fail_message(&cx, &results);
+            (Status::Fail, message, into_facts(results, Tri::False))
+        }
         (Tri::Unknown, f) => {
-            let mut facts = all_facts(&results, Tri::Unknown);
+            let mut facts = into_facts(results, Tri::Unknown);
             if let Some(f) = f.filter(|f| f.tri == Tri::Unknown) {
                 facts.splice(0..0, f.facts);
             }
@@ -164,20 +165,25 @@ fn evaluate_node(pr: &PolicyRun<'_>, id: NodeId) -> Option<Finding> {
     Some(finding(&cx, status, message, facts))
 }
 
-fn all_facts(results: &[(Option<&Assertion>, Verdict)], tri: Tri) -> Vec<Fact> {
+/// The facts of the results with answer `tri`, moved out.
+fn into_facts(results: Vec<(Option<&Assertion>, Verdict)>, tri: Tri) -> Vec<Fact> {
     results
-        .iter()
+        .into_iter()
         .filter(|(_, v)| v.tri == tri)
-        .flat_map(|(_, v)| v.facts.iter().cloned())
+        .flat_map(|(_, v)| v.facts)
         .collect()
 }
 
 /// Facts in a message: distinct, at most [`MESSAGE_FACTS`] (the evidence keeps the rest).
 fn join(facts: &[Fact]) -> String {
+    join_texts(facts.iter().map(|f| f.text.as_str()))
+}
+
+fn join_texts<'f>(texts: impl Iterator<Item = &'f str>) -> String {
     let mut seen: Vec<&str> = Vec::new();
-    for f in facts {
-        if !seen.contains(&f.text.as_str()) {
-            seen.push(&f.text);
+    for t in texts {
+        if !seen.contains(&t) {
+            seen.push(t);
         }
     }
     let more = seen.len().saturating_sub(MESSAGE_FACTS);
@@ -193,7 +199,12 @@ fn join(facts: &[Fact]) -> String {
 const MESSAGE_FACTS: usize = 5;
 
 fn pass_message(results: &[(Option<&Assertion>, Verdict)]) -> String {
-    join(&all_facts(results, Tri::True))
+    join_texts(
+        results
+            .iter()
+            .filter(|(_, v)| v.tri == Tri::True)
+            .flat_map(|(_, v)| v.facts.iter().map(|f| f.text.as_str())),
+    )
 }
 
 /// The messages of every failing assertion (its own template, else the policy's, else the

@@ -77,6 +77,9 @@ impl JsonPath {
     /// that selects nothing yields one hit with `null` (Terraform writes unset attributes as
     /// null; a missing key means the same).
     pub fn select<'v>(&self, values: &'v Value, unknown: &Value) -> Vec<Hit<'v>> {
+        if let Some(segs) = &self.singular {
+            return vec![select_singular(segs, values, unknown)];
+        }
         let mut states = vec![St {
             segs: Vec::new(),
             v: Some(values),
@@ -109,6 +112,54 @@ impl JsonPath {
             }
         }
         hits
+    }
+}
+
+/// [`JsonPath::select`] for a singular path, without the general walk's states: the same
+/// one hit (the walk keeps at most one state when every segment names one child).
+fn select_singular<'v>(segs: &[Seg], values: &'v Value, unknown: &Value) -> Hit<'v> {
+    let step = |x: &'v Value, seg: &Seg| -> Option<&'v Value> {
+        match (seg, x) {
+            (Seg::Key(k), Value::Object(m)) => m.get(k),
+            (Seg::Idx(i), Value::Array(a)) => a.get(*i),
+            _ => None,
+        }
+    };
+    let mut v = Some(values);
+    let mut m = Some(unknown);
+    let mut is_unknown = unknown == &Value::Bool(true);
+    let mut depth = 0;
+    for seg in segs {
+        // An unknown state passes through the remaining segments as it is.
+        if is_unknown {
+            break;
+        }
+        let nv = v.and_then(|x| step(x, seg));
+        let nm = m.and_then(|x| markers_step(x, seg));
+        let nu = nm == Some(&Value::Bool(true));
+        if nv.is_none() && !nu {
+            // Selects nothing: the null hit of a singular path.
+            return Hit {
+                segs: segs.to_vec(),
+                value: Some(&NULL),
+            };
+        }
+        v = nv;
+        m = nm;
+        is_unknown = nu;
+        depth += 1;
+    }
+    Hit {
+        segs: segs[..depth].to_vec(),
+        value: if is_unknown { None } else { v },
+    }
+}
+
+fn markers_step<'m>(x: &'m Value, seg: &Seg) -> Option<&'m Value> {
+    match (seg, x) {
+        (Seg::Key(k), Value::Object(m)) => m.get(k),
+        (Seg::Idx(i), Value::Array(a)) => a.get(*i),
+        _ => None,
     }
 }
 
@@ -254,7 +305,7 @@ fn selector<'v, 'm>(sel: &Selector, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) 
                 out.extend(child(st, Seg::Idx(i)));
             }
         }
-        Selector::Filter(f) => filter(f, st, out),
+        Selector::Filter(f) => filter(sel, f, st, out),
     }
 }
 
@@ -291,17 +342,18 @@ fn slice_indexes(len: i64, start: Option<i64>, end: Option<i64>, step: i64) -> V
 /// Children selected by a filter, evaluated by jsonpath-rust on the known values. A child
 /// that did not match but whose fields read by the filter are unknown is kept as unknown:
 /// it may match after apply.
-fn filter<'v, 'm>(f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+fn filter<'v, 'm>(sel: &Selector, f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     let matched: Vec<&Value> = match st.v {
         Some(v @ (Value::Array(_) | Value::Object(_))) => {
-            let q = JpQuery::new(vec![Segment::Selector(Selector::Filter(f.clone()))]);
+            let q = JpQuery::new(vec![Segment::Selector(sel.clone())]);
             jsonpath_rust::query::js_path_process(&q, v)
                 .map(|r| r.into_iter().map(|x| x.val).collect())
                 .unwrap_or_default()
         }
         _ => Vec::new(),
     };
-    let fields = super::path_filter::filter_fields(f);
+    // Computed when first needed: most children match or have no markers.
+    let mut fields: Option<Option<Vec<Vec<Seg>>>> = None;
     for c in children(st) {
         if c.unknown {
             out.push(c);
@@ -311,7 +363,14 @@ fn filter<'v, 'm>(f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
             c.v.is_some_and(|cv| matched.iter().any(|m| std::ptr::eq(*m, cv)));
         if hit {
             out.push(c);
-        } else if reads_unknown(&c, fields.as_deref()) {
+        } else if c.m.is_some()
+            && reads_unknown(
+                &c,
+                fields
+                    .get_or_insert_with(|| super::path_filter::filter_fields(f))
+                    .as_deref(),
+            )
+        {
             out.push(St { unknown: true, ..c });
         }
     }

@@ -6,7 +6,7 @@
 //! group whose candidates all fail (or all pass) decides `all` (or `any`) even though nobody
 //! knows which candidate is real.
 
-use super::cond::eval as eval_cond;
+use super::cond::{decide, eval as eval_cond};
 use super::context::NodeCx;
 use super::model::{Direction, Hop, Quantifier, Relation};
 use super::relation::{related, Member};
@@ -31,13 +31,12 @@ pub fn eval<'a>(r: &'a Relation, cx: &NodeCx<'a>) -> Verdict {
     let mut scored: Vec<Scored<'_>> = Vec::new();
     for m in &members {
         let sub = cx.with_subject(m.id, name);
-        let w = r.filter.as_ref().map(|f| eval_cond(f, &sub));
-        let wt = w.as_ref().map_or(Tri::True, |w| w.tri);
+        // The facts of `where` are kept only when it is unknown: build them only then.
+        let wt = r.filter.as_ref().map_or(Tri::True, |f| decide(f, &sub));
         let tri = if m.certain { wt } else { wt.and(Tri::Unknown) };
-        let facts = if wt == Tri::Unknown {
-            w.map(|w| w.facts).unwrap_or_default()
-        } else {
-            Vec::new()
+        let facts = match &r.filter {
+            Some(f) if wt == Tri::Unknown => eval_cond(f, &sub).facts,
+            _ => Vec::new(),
         };
         scored.push(Scored {
             m,

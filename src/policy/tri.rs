@@ -111,31 +111,28 @@ impl Verdict {
     }
 }
 
-/// `decisive` wins; else unknown wins; else `neutral` with all facts.
+/// `decisive` wins; else unknown wins; else `neutral` with all facts. The facts kept are the
+/// first [`MAX_FACTS`] of the verdicts with the winning answer, moved, not copied.
 fn combine(verdicts: Vec<Verdict>, decisive: Tri, neutral: Tri) -> Verdict {
-    let pick = |want: Tri, vs: &[Verdict]| -> Option<Verdict> {
-        let chosen: Vec<Fact> = vs
-            .iter()
-            .filter(|v| v.tri == want)
-            .flat_map(|v| v.facts.iter().cloned())
-            .take(MAX_FACTS)
-            .collect();
-        vs.iter()
-            .any(|v| v.tri == want)
-            .then(|| Verdict::new(want, chosen))
+    let has = |want: Tri| verdicts.iter().any(|v| v.tri == want);
+    let want = if has(decisive) {
+        decisive
+    } else if has(Tri::Unknown) {
+        Tri::Unknown
+    } else {
+        neutral
     };
-    if let Some(v) = pick(decisive, &verdicts) {
-        return v;
+    // With neither `decisive` nor unknown present, every verdict is `neutral`.
+    let mut facts = Vec::new();
+    for v in verdicts.into_iter().filter(|v| v.tri == want) {
+        for f in v.facts {
+            if facts.len() == MAX_FACTS {
+                return Verdict::new(want, facts);
+            }
+            facts.push(f);
+        }
     }
-    if let Some(v) = pick(Tri::Unknown, &verdicts) {
-        return v;
-    }
-    let facts = verdicts
-        .into_iter()
-        .flat_map(|v| v.facts)
-        .take(MAX_FACTS)
-        .collect();
-    Verdict::new(neutral, facts)
+    Verdict::new(want, facts)
 }
 
 #[cfg(test)]

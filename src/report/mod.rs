@@ -18,6 +18,13 @@ use serde_json::Value;
 /// resource name or a value) are written as escapes, so they cannot drive the terminal.
 /// Newlines, which renderers put in on purpose, are kept.
 pub fn terminal_safe(s: &str) -> String {
+    // Control characters are U+0000–U+001F and U+007F–U+009F (UTF-8 `C2 80`–`C2 9F`): text
+    // without those bytes (nor any `C2`) needs no look at its characters.
+    if s.bytes()
+        .all(|b| b == b'\n' || (b >= 0x20 && b != 0x7f && b != 0xc2))
+    {
+        return s.to_string();
+    }
     if !s.chars().any(|c| c.is_control() && c != '\n') {
         return s.to_string();
     }
@@ -62,6 +69,21 @@ pub fn scrub_private_keys(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// True when a string or key anywhere in `v` holds `PRIVATE KEY-----`: the same answer as
+/// searching `v.to_string()` (JSON escapes never produce or split those characters), without
+/// writing the value out.
+fn holds_private_key(v: &Value) -> bool {
+    const PEM: &str = "PRIVATE KEY-----";
+    match v {
+        Value::String(s) => s.contains(PEM),
+        Value::Array(a) => a.iter().any(holds_private_key),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| k.contains(PEM) || holds_private_key(x)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// Version of the JSON report contract (`docs/json-report.md`).
@@ -283,10 +305,7 @@ impl Report {
         for f in findings.iter_mut() {
             f.message = scrub_private_keys(&f.message);
             for e in f.evidence.iter_mut() {
-                let pem = e
-                    .value
-                    .as_ref()
-                    .is_some_and(|v| v.to_string().contains("PRIVATE KEY-----"));
+                let pem = e.value.as_ref().is_some_and(holds_private_key);
                 if pem {
                     e.redacted = true;
                 }
@@ -354,6 +373,24 @@ pub(crate) mod tests {
             scrub_private_keys("cut -----BEGIN PRIVATE KEY-----\nMII"),
             "cut (redacted private key)"
         );
+    }
+
+    #[test]
+    fn private_keys_are_found_as_in_the_written_value() {
+        let values = [
+            json!("-----BEGIN RSA PRIVATE KEY-----\nMII"),
+            json!({"a": [1, {"k": "x PRIVATE KEY----- y"}]}),
+            json!({"PRIVATE KEY-----": 1}),
+            json!({"a": "PRIVATE KEY----", "b": "-"}),
+            json!(["PRIVATE\nKEY-----", null, true, 1.5]),
+        ];
+        for v in &values {
+            assert_eq!(
+                holds_private_key(v),
+                v.to_string().contains("PRIVATE KEY-----"),
+                "{v}"
+            );
+        }
     }
 
     #[test]

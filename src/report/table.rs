@@ -73,6 +73,175 @@ fn message_cell(f: &Finding, verbose: bool) -> String {
     m
 }
 
+fn tabled_table(rows: Vec<[String; 5]>) -> String {
+    let rows = rows
+        .into_iter()
+        .map(|[status, severity, rule, resource, message]| Row {
+            status,
+            severity,
+            rule,
+            resource,
+            message,
+        });
+    // Long messages wrap at word boundaries so a CI log stays readable.
+    Table::new(rows)
+        .with(Style::sharp())
+        .with(Modify::new(Columns::new(4..5)).with(Width::wrap(MESSAGE_WIDTH).keep_words(true)))
+        .to_string()
+}
+
+/// The table of one pack: the grid tabled draws with `Style::sharp()`, padding 1 and the
+/// message column wrapped with `Width::wrap(MESSAGE_WIDTH).keep_words(true)`, written
+/// directly. Laying out thousands of rows through tabled's generic grid cost as much as
+/// evaluating the policies; this writes the same characters (the same width function, the
+/// same wrapping) without it. Only for uncoloured tables: colour codes take tabled's path.
+fn plain_table(rows: &[[String; 5]]) -> String {
+    const HEADER: [&str; 5] = ["status", "severity", "rule", "resource", "message"];
+    // Messages wider than the column, wrapped (kept apart so cells can borrow them).
+    let wrapped: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| {
+            (r[4].split('\n').any(|l| line_width(l) > MESSAGE_WIDTH))
+                .then(|| wrap_keeping_words(&r[4], MESSAGE_WIDTH))
+        })
+        .collect();
+    // Each cell as its lines and their widths.
+    fn cell(text: &str) -> Vec<(&str, usize)> {
+        text.split('\n').map(|l| (l, line_width(l))).collect()
+    }
+    let mut grid: Vec<[Vec<(&str, usize)>; 5]> = Vec::with_capacity(rows.len() + 1);
+    grid.push(HEADER.map(cell));
+    for (r, w) in rows.iter().zip(&wrapped) {
+        grid.push([
+            cell(&r[0]),
+            cell(&r[1]),
+            cell(&r[2]),
+            cell(&r[3]),
+            cell(w.as_deref().unwrap_or(&r[4])),
+        ]);
+    }
+    let mut widths = [0usize; 5];
+    for row in &grid {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.iter().map(|l| l.1).max().unwrap_or(0));
+        }
+    }
+    let widest = widths.iter().max().copied().unwrap_or(0) + 2;
+    let spaces = " ".repeat(widest);
+    let rule = |left: char, mid: char, right: char| -> String {
+        let mut out = String::new();
+        out.push(left);
+        for (i, w) in widths.iter().enumerate() {
+            if i > 0 {
+                out.push(mid);
+            }
+            out.push_str(&"─".repeat(w + 2));
+        }
+        out.push(right);
+        out
+    };
+    let mut out = rule('┌', '┬', '┐');
+    for (r, row) in grid.iter().enumerate() {
+        let height = row.iter().map(Vec::len).max().unwrap_or(1);
+        for line in 0..height {
+            out.push_str("\n│");
+            for (c, w) in row.iter().zip(widths) {
+                out.push(' ');
+                let used = match c.get(line) {
+                    Some((text, width)) => {
+                        out.push_str(text);
+                        *width
+                    }
+                    None => 0,
+                };
+                out.push_str(&spaces[..w - used + 1]);
+                out.push('│');
+            }
+        }
+        if r == 0 {
+            out.push('\n');
+            out.push_str(&rule('├', '┼', '┤'));
+        }
+    }
+    out.push('\n');
+    out.push_str(&rule('└', '┴', '┘'));
+    out
+}
+
+/// The width tabled gives a line (`get_line_width`); printable ASCII is one column a byte.
+fn line_width(l: &str) -> usize {
+    if l.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        l.len()
+    } else {
+        tabled::grid::util::string::get_line_width(l)
+    }
+}
+
+/// tabled's `Width::wrap(width).keep_words(true)` on text without colour codes
+/// (`wrap_text_keeping_words_noansi` in tabled 0.20, step for step), with the ASCII widths
+/// of [`line_width`].
+fn wrap_keeping_words(text: &str, width: usize) -> String {
+    use tabled::grid::util::string::get_char_width;
+    const REPLACEMENT: char = '\u{FFFD}';
+    if width == 0 || text.is_empty() {
+        return String::new();
+    }
+    let mut buf = String::with_capacity(text.len() + text.len() / width + 1);
+    let mut line_width = 0;
+    for (i, word) in text.split(' ').enumerate() {
+        // Restore the space.
+        if i > 0 {
+            if line_width < width {
+                buf.push(' ');
+            } else {
+                buf.push_str("\n ");
+                line_width = 0;
+            }
+            line_width += 1;
+        }
+        let word_width = string_width(word);
+        if line_width + word_width <= width {
+            buf.push_str(word);
+            line_width += word_width;
+            continue;
+        }
+        if word_width <= width {
+            buf.push('\n');
+            buf.push_str(word);
+            line_width = word_width;
+            continue;
+        }
+        for c in word.chars() {
+            let char_width = get_char_width(c).max(1);
+            if line_width + char_width > width {
+                if char_width > width {
+                    if line_width == width {
+                        buf.push('\n');
+                        line_width = 0;
+                    }
+                    buf.extend(std::iter::repeat_n(REPLACEMENT, width - line_width));
+                    line_width = width;
+                    continue;
+                }
+                buf.push('\n');
+                line_width = 0;
+            }
+            buf.push(c);
+            line_width += char_width;
+        }
+    }
+    buf
+}
+
+/// tabled's `get_string_width` (the whole string, newlines included), ASCII fast.
+fn string_width(s: &str) -> usize {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.len()
+    } else {
+        tabled::grid::util::string::get_string_width(s)
+    }
+}
+
 pub fn render(report: &Report, opts: Options, w: &mut dyn Write) -> io::Result<()> {
     for p in &report.plans {
         let head = format!(
@@ -99,22 +268,27 @@ pub fn render(report: &Report, opts: Options, w: &mut dyn Write) -> io::Result<(
     for (pack, findings) in &by_pack {
         writeln!(w)?;
         writeln!(w, "{}", paint(pack, "1", opts.color))?;
-        let rows = findings.iter().map(|f| Row {
-            status: status_cell(f.status, opts.color),
-            severity: severity_cell(f.severity, opts.color),
-            rule: super::terminal_safe(&f.rule),
-            resource: super::terminal_safe(&if several_plans {
-                format!("{}: {}", f.plan, f.resource)
-            } else {
-                f.resource.clone()
-            }),
-            message: super::terminal_safe(&message_cell(f, opts.verbose)),
-        });
-        // Long messages wrap at word boundaries so a CI log stays readable.
-        let table = Table::new(rows)
-            .with(Style::sharp())
-            .with(Modify::new(Columns::new(4..5)).with(Width::wrap(MESSAGE_WIDTH).keep_words(true)))
-            .to_string();
+        let rows: Vec<[String; 5]> = findings
+            .iter()
+            .map(|f| {
+                [
+                    status_cell(f.status, opts.color),
+                    severity_cell(f.severity, opts.color),
+                    super::terminal_safe(&f.rule),
+                    super::terminal_safe(&if several_plans {
+                        format!("{}: {}", f.plan, f.resource)
+                    } else {
+                        f.resource.clone()
+                    }),
+                    super::terminal_safe(&message_cell(f, opts.verbose)),
+                ]
+            })
+            .collect();
+        let table = if opts.color {
+            tabled_table(rows)
+        } else {
+            plain_table(&rows)
+        };
         writeln!(w, "{table}")?;
     }
     if by_pack.is_empty() {
@@ -154,6 +328,62 @@ mod tests {
             s.ends_with("2 rules, 3 resources: 1 failed (1 high), 1 unknown, 0 waived, 1 passed\n"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn plain_table_draws_what_tabled_draws() {
+        let long = "word ".repeat(40);
+        let xs = "x".repeat(200);
+        let cases: Vec<[&str; 5]> = vec![
+            ["fail", "high", "s3.rule", "aws_s3_bucket.a", ""],
+            ["unknown", "low", "x", "module.m[\"k\"].r", &long],
+            [
+                "pass",
+                "info",
+                "r",
+                "a",
+                "line one\n  evidence = 1\nwaived: x (until y)",
+            ],
+            [
+                "fail",
+                "medium",
+                "r",
+                "日本語のリソース",
+                "幅の広い文字 ü é 🙂 over several words",
+            ],
+            ["fail", "high", "r", "a", &xs],
+            ["fail", "high", "r", "a", "trailing newline\n"],
+        ];
+        let long_words = format!("{} {} end", "y".repeat(95), "z".repeat(89));
+        let mut rows: Vec<[String; 5]> = cases.iter().map(|c| c.map(str::to_string)).collect();
+        rows.push(["fail", "high", "r", "a", long_words.as_str()].map(str::to_string));
+        for n in 1..=rows.len() {
+            let some = rows[..n].to_vec();
+            assert_eq!(plain_table(&some), tabled_table(some.clone()));
+        }
+    }
+
+    #[test]
+    fn wrapping_matches_tabled() {
+        let texts = [
+            String::new(),
+            "a".into(),
+            "word ".repeat(40),
+            " leading and  double  spaces ".repeat(9),
+            format!("{} {} end", "y".repeat(95), "z".repeat(89)),
+            "幅の広い文字 ü é 🙂 over several words ".repeat(8),
+            "🙂".repeat(60),
+            "line one\n  evidence = 1 ".repeat(20),
+        ];
+        for t in &texts {
+            for width in [1, 2, 5, 90] {
+                assert_eq!(
+                    wrap_keeping_words(t, width),
+                    tabled::settings::width::Wrap::wrap(t, width, true),
+                    "{t:?} at {width}"
+                );
+            }
+        }
     }
 
     #[test]
