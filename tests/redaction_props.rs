@@ -18,8 +18,9 @@
 //! The same plan with no markers shows every secret that a report or `explain` can show
 //! (`unmarked_secrets_are_printed`): the property can fail, and each place is really read.
 //!
-//! Two leaks found by this test are not fixed yet: see [`KNOWN_LEAKS`]. The property
-//! tolerates exactly those until they are, and the ignored `known_leak_*` tests show each.
+//! It found four leaks (the cost estimate's descriptions, prerequisites marked below a
+//! looked-up attribute, the `via` of a value edge, the environment from a sensitive tag or
+//! variable); all are fixed, and each keeps a test with the smallest plan that showed it.
 
 #![allow(clippy::print_stderr)]
 
@@ -394,8 +395,6 @@ struct Gen<'a> {
     slots: Vec<Slot>,
     choice: &'a KindChoice,
     next_depth: usize,
-    /// Mark only the top-level attribute of each path (see [`KNOWN_LEAKS`], prerequisites).
-    top_only: bool,
 }
 
 impl Gen<'_> {
@@ -437,14 +436,13 @@ impl Gen<'_> {
         if self.marked {
             let d = self.choice.depths[self.next_depth % self.choice.depths.len()];
             self.next_depth += 1;
-            let depth = if self.top_only { 1 } else { d % segs.len() + 1 };
+            let depth = d % segs.len() + 1;
             r.marks.push(segs[..depth].to_vec());
         }
     }
 
     /// The kind's random nested attribute, if it has one.
     fn extra(&mut self, r: &mut Res) {
-        self.top_only = false;
         if let Some(segs) = self.choice.extra.clone() {
             let s = self.secret(&format!("{} nested attribute", r.address()), Shown::Explain);
             self.put_at(r, segs, json!(s));
@@ -784,7 +782,7 @@ struct Case {
     explain: Vec<String>,
 }
 
-fn generate(p: &Params, marked: bool, known: Known) -> Case {
+fn generate(p: &Params, marked: bool) -> Case {
     let fixed = KindChoice {
         include: true,
         action: 0,
@@ -799,7 +797,6 @@ fn generate(p: &Params, marked: bool, known: Known) -> Case {
         slots: Vec::new(),
         choice: &fixed,
         next_depth: 0,
-        top_only: false,
     };
     let env_secret = match env_from {
         EnvFrom::Variable => None,
@@ -826,20 +823,14 @@ fn generate(p: &Params, marked: bool, known: Known) -> Case {
             slots: Vec::new(),
             choice,
             next_depth: 0,
-            top_only: false,
         };
         if i == KINDS - 1 {
             outputs = true;
-        }
-        if i == 9 && known == Known::Tolerated {
-            // Known leak 2: a data source's looked-up attributes are marked as a whole.
-            g.top_only = true;
         }
         for mut r in kind(i, &mut g, env) {
             r.explain = choice.explain;
             if let Some(s) = &env_secret {
                 if r.values.get("tags").is_some() {
-                    g.top_only = false;
                     g.put(&mut r, "tags.Environment", json!(s));
                     g.put(&mut r, "tags_all.Environment", json!(s));
                 }
@@ -855,7 +846,6 @@ fn generate(p: &Params, marked: bool, known: Known) -> Case {
         slots: Vec::new(),
         choice: &fixed,
         next_depth: 0,
-        top_only: false,
     };
     let db_password = g.secret("variable db_password (sensitive)", Shown::Never);
     let secret_input = g.secret("variable secret_input (sensitive)", Shown::Never);
@@ -1161,67 +1151,9 @@ fn run_all(case: &Case, dir: &Path) -> Vec<Output> {
     outputs
 }
 
-/// Whether the property lets the leaks in [`KNOWN_LEAKS`] pass.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Known {
-    /// Tolerate exactly those (and avoid the marker depth of leak 2); anything else fails.
-    Tolerated,
-    /// Count them like any other leak (the `known_leak_*` tests).
-    Checked,
-}
-
-/// Leaks this test found, reported and not fixed yet (issue 7; the fix belongs in `src/`).
-/// While they stand, the property tolerates exactly these occurrences and nothing else, and
-/// each has an ignored test below with the smallest plan that shows it
-/// (`cargo test --test redaction_props -- --ignored`). Once one is fixed: drop its entry
-/// (for leak 2, the `top_only` avoidance in `generate`) and un-ignore its test.
-///
-/// 1. The cost estimate (`src/analysis/cost.rs`, `price`) names the instance class / type /
-///    node type it could not price — `no price for instance class S3CR3T… in the price
-///    table` — whatever the markers say: in the `cost.environment-budget` message and in
-///    the report's cost section, so in every `check` format. (A class that is in the price
-///    table is printed as well, in the line's description: `db.r6g.large × 2`.)
-/// 2. The prerequisites inventory (`src/analysis/external.rs`, `identifying`) tests the
-///    markers with `marked`, which looks at the attribute and its ancestors only: a marker
-///    below the attribute (`tags.Name`, `filter[0].values[0]`, `filter[0]`) prints the
-///    whole attribute — in `prerequisites` (text and JSON), the prerequisites section and
-///    the `external.infrastructure-lookup` message of every `check` format, and `explain`.
-///
-/// Fixed, and checked by the property and by their own tests below: the `via` of a value
-/// edge in `graph --format json` (`no_leak_in_value_join_via`) and the environment taken from
-/// a sensitive tag or variable (`no_environment_from_a_sensitive_value`).
-const KNOWN_LEAKS: [&str; 2] = [
-    "cost estimate: no price for … (src/analysis/cost.rs)",
-    "prerequisites: marker below a looked-up attribute (src/analysis/external.rs)",
-];
-
-/// Which known leak an occurrence is, from the output and the text before it.
-fn known_leak(_output: &str, before: &str) -> Option<&'static str> {
-    // The last few hundred bytes, without whitespace and table borders: the table wraps a
-    // message over several lines of its last column.
-    let mut from = before.len().saturating_sub(400);
-    while !before.is_char_boundary(from) {
-        from -= 1;
-    }
-    let tail = &before[from..];
-    let squeezed: String = tail
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '│' | '|'))
-        .collect();
-    const COST: [&str; 3] = [
-        "nopriceforinstanceclass",
-        "nopriceforinstancetype",
-        "nopricefornodetype",
-    ];
-    if COST.iter().any(|p| squeezed.ends_with(p)) {
-        return Some(KNOWN_LEAKS[0]);
-    }
-    None
-}
-
 /// Every place an output shows a secret (or a piece of one: anything with `S3CR3T`), by
 /// (output, secret), with the text around the first occurrence.
-fn leaks(outputs: &[Output], slots: &[Slot], known: Known) -> BTreeMap<(String, String), String> {
+fn leaks(outputs: &[Output], slots: &[Slot]) -> BTreeMap<(String, String), String> {
     let mark = MARK.to_ascii_lowercase();
     let mut found = BTreeMap::new();
     for o in outputs {
@@ -1229,9 +1161,6 @@ fn leaks(outputs: &[Output], slots: &[Slot], known: Known) -> BTreeMap<(String, 
         let mut from = 0;
         while let Some(at) = lower[from..].find(&mark).map(|i| i + from) {
             from = at + mark.len();
-            if known == Known::Tolerated && known_leak(&o.name, &o.text[..at]).is_some() {
-                continue;
-            }
             let rest = &o.text[at..];
             // The secret it starts with (a piece of one: the longest common prefix wins).
             let common = |s: &Slot| {
@@ -1265,11 +1194,11 @@ fn leaks(outputs: &[Output], slots: &[Slot], known: Known) -> BTreeMap<(String, 
 
 /// Generate the plan, run everything on it, and fail with every leak (the case directory,
 /// with the plan and the report files, is kept then and removed otherwise).
-fn check_case(p: &Params, known: Known) -> Result<(), String> {
-    let case = generate(p, true, known);
+fn check_case(p: &Params) -> Result<(), String> {
+    let case = generate(p, true);
     let dir = case_dir();
     let outputs = run_all(&case, &dir);
-    let found = leaks(&outputs, &case.slots, known);
+    let found = leaks(&outputs, &case.slots);
     if found.is_empty() {
         let _ = std::fs::remove_dir_all(&dir);
         return Ok(());
@@ -1297,8 +1226,7 @@ proptest! {
 
     #[test]
     fn sensitive_values_are_never_printed(p in params()) {
-        // Known::Tolerated: the leaks in KNOWN_LEAKS are not fixed yet (issue 7).
-        if let Err(e) = check_case(&p, Known::Tolerated) {
+        if let Err(e) = check_case(&p) {
             return Err(TestCaseError::fail(e));
         }
     }
@@ -1309,7 +1237,7 @@ proptest! {
 /// shows (secret-named attributes, outputs, variables) are still not shown.
 #[test]
 fn unmarked_secrets_are_printed() {
-    let case = generate(&everything(), false, Known::Checked);
+    let case = generate(&everything(), false);
     let dir = case_dir();
     let outputs = run_all(&case, &dir);
     let mut wrong = Vec::new();
@@ -1356,23 +1284,21 @@ fn only(kinds: &[(usize, usize, usize)]) -> Params {
 }
 
 #[test]
-#[ignore = "known leak 1 (issue 7): the cost estimate prints sensitive instance classes and types; un-ignore once fixed"]
-fn known_leak_cost_estimate() {
+fn no_sensitive_class_in_the_cost_estimate() {
     // aws_db_instance, aws_instance, aws_eks_node_group, aws_opensearch_domain and
     // aws_elasticache_replication_group, created, each secret marked on its top-level attribute.
     let p = only(&[(0, 0, 0), (5, 0, 0), (6, 0, 0), (7, 0, 0), (8, 0, 0)]);
-    if let Err(e) = check_case(&p, Known::Checked) {
+    if let Err(e) = check_case(&p) {
         panic!("{e}");
     }
 }
 
 #[test]
-#[ignore = "known leak 2 (issue 7): prerequisites print a looked-up attribute marked below its top level; un-ignore once fixed"]
-fn known_leak_prerequisites_marked_below() {
+fn prerequisites_mask_what_is_marked_below_a_looked_up_attribute() {
     // data.aws_vpc.shared read while planning, with sensitive_values
     // {"tags": {"Name": true}, "filter": [true]}.
     let p = only(&[(9, 0, 1)]);
-    if let Err(e) = check_case(&p, Known::Checked) {
+    if let Err(e) = check_case(&p) {
         panic!("{e}");
     }
 }
@@ -1382,7 +1308,7 @@ fn no_leak_in_value_join_via() {
     // An existing aws_s3_bucket (update) whose bucket, id and arn are sensitive, and a new
     // aws_s3_bucket_public_access_block whose sensitive `bucket` equals that id.
     let p = only(&[(1, 0, 0)]);
-    if let Err(e) = check_case(&p, Known::Checked) {
+    if let Err(e) = check_case(&p) {
         panic!("{e}");
     }
 }
@@ -1396,9 +1322,7 @@ fn no_environment_from_a_sensitive_value() {
         .filter_map(|env_from| {
             let mut p = only(&[(1, 1, 1)]);
             p.env_from = env_from;
-            check_case(&p, Known::Checked)
-                .err()
-                .map(|e| format!("{env_from:?}: {e}"))
+            check_case(&p).err().map(|e| format!("{env_from:?}: {e}"))
         })
         .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));

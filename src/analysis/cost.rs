@@ -3,6 +3,7 @@
 //! transfer. Instances whose size is unknown until apply, or missing from the table, are
 //! listed without a price, so the total is then a lower bound and says so.
 
+use crate::graph::values::{sensitive_at, Seg};
 use crate::graph::{Action, Graph, NodeId};
 use crate::plan::Mode;
 use serde::Deserialize;
@@ -204,13 +205,25 @@ fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
     };
     let s = |k: &str| v.get(k).and_then(Value::as_str);
     let n = |k: &str| v.get(k).and_then(Value::as_f64);
+    // A value as the estimate may print it: a sensitive one is priced, never shown.
+    let show = |path: &[Seg], x: &str| -> String {
+        if sensitive_at(node.sensitive(), path) {
+            "(sensitive)".to_string()
+        } else {
+            x.to_string()
+        }
+    };
+    let key = |k: &str| [Seg::Key(k.to_string())];
     let h = p.hours_per_month;
     let hourly = |table: &BTreeMap<String, f64>, attr: &str, what: &str, count: f64| -> Priced {
         match s(attr) {
-            Some(class) => match table.get(class) {
-                Some(rate) => Priced::some(rate * h * count, times(class, count)),
-                None => Priced::none(format!("no price for {what} {class} in the price table")),
-            },
+            Some(class) => {
+                let shown = show(&key(attr), class);
+                match table.get(class) {
+                    Some(rate) => Priced::some(rate * h * count, times(&shown, count)),
+                    None => Priced::none(format!("no price for {what} {shown} in the price table")),
+                }
+            }
             None => Priced::none(format!("`{attr}` is known only after apply")),
         }
     };
@@ -241,7 +254,8 @@ fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
                 let gb = n("allocated_storage").unwrap_or(0.0);
                 if let Some(rate) = p.rds_storage_gb_month.get(storage_type) {
                     total += rate * gb * copies;
-                    detail.push_str(&format!(" + {gb} GB {storage_type}"));
+                    let shown = show(&key("storage_type"), storage_type);
+                    detail.push_str(&format!(" + {gb} GB {shown}"));
                 }
                 if let (Some(iops), Some(rate)) = (n("iops"), p.rds_iops_month.get(storage_type)) {
                     // gp3 includes 3,000 IOPS; io1/io2 pay for every provisioned IOPS.
@@ -292,21 +306,30 @@ fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
                 Some(Value::Null) => (Some("t3.medium"), " (the EKS default)"),
                 _ => (v.pointer("/instance_types/0").and_then(Value::as_str), ""),
             };
+            let path = [Seg::Key("instance_types".into()), Seg::Idx(0)];
             match t {
                 Some(t) => match p.ec2_instance_hourly.get(t) {
                     Some(rate) => Priced::some(
                         rate * h * desired,
-                        format!("{}{default}", times(t, desired)),
+                        format!("{}{default}", times(&show(&path, t), desired)),
                     ),
-                    None => {
-                        Priced::none(format!("no price for instance type {t} in the price table"))
-                    }
+                    None => Priced::none(format!(
+                        "no price for instance type {} in the price table",
+                        show(&path, t)
+                    )),
                 },
                 None => Priced::none("`instance_types` is known only after apply".into()),
             }
         }
         "aws_opensearch_domain" => {
             let c = |k: &str| v.pointer(&format!("/cluster_config/0/{k}"));
+            let at = |k: &str| {
+                [
+                    Seg::Key("cluster_config".into()),
+                    Seg::Idx(0),
+                    Seg::Key(k.to_string()),
+                ]
+            };
             let t = c("instance_type").and_then(Value::as_str);
             let count = c("instance_count").and_then(Value::as_f64).unwrap_or(1.0);
             let Some((t, rate)) =
@@ -314,10 +337,13 @@ fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
             else {
                 return Some(Priced::none(format!(
                     "no price for instance type {} in the price table",
-                    t.unwrap_or("(unknown)")
+                    t.map_or("(unknown)".to_string(), |t| show(&at("instance_type"), t))
                 )));
             };
-            let mut out = Priced::some(rate * h * count, times(t, count));
+            let mut out = Priced::some(
+                rate * h * count,
+                times(&show(&at("instance_type"), t), count),
+            );
             if c("dedicated_master_enabled").and_then(Value::as_bool) == Some(true) {
                 let mt = c("dedicated_master_type").and_then(Value::as_str);
                 let mc = c("dedicated_master_count")
@@ -326,8 +352,10 @@ fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
                 match mt.and_then(|m| p.opensearch_instance_hourly.get(m).map(|r| (m, r))) {
                     Some((m, r)) => {
                         out.monthly = out.monthly.map(|x| x + r * h * mc);
-                        out.detail
-                            .push_str(&format!(" + {} dedicated masters", times(m, mc)));
+                        out.detail.push_str(&format!(
+                            " + {} dedicated masters",
+                            times(&show(&at("dedicated_master_type"), m), mc)
+                        ));
                     }
                     None => {
                         out.detail.push_str(" + dedicated masters (not priced)");

@@ -13,7 +13,7 @@
 //! [`inventory`] lists every prerequisite of a plan (`plangate prerequisites`, the report's
 //! `prerequisites` section); [`Prerequisite::to_report`] turns one into the report's shape.
 
-use crate::graph::values::{marked, Seg};
+use crate::graph::values::{marked, marked_below, Seg};
 use crate::graph::{Action, Graph, NodeId, Provenance};
 use crate::plan::Mode;
 use crate::report::extras;
@@ -183,10 +183,7 @@ impl Prerequisite {
             classification: self.class.as_str().to_string(),
             value: (!shown.is_empty()).then_some(Value::Object(shown)),
             unknown: node.action == Action::Read,
-            redacted: self
-                .looked_up
-                .iter()
-                .any(|(_, v)| v.as_str() == Some(SENSITIVE)),
+            redacted: self.looked_up.iter().any(|(_, v)| has_mask(v)),
             dependants: self
                 .dependants
                 .iter()
@@ -295,10 +292,19 @@ fn identifying(g: &Graph, id: NodeId) -> Vec<(String, Value)> {
         if v.is_null() || v == &Value::Array(vec![]) || v == &Value::Object(Map::new()) {
             continue;
         }
-        if marked(node.sensitive(), &[Seg::Key(k.to_string())]) {
+        let path = [Seg::Key(k.to_string())];
+        if marked(node.sensitive(), &path) {
             out.push((k.to_string(), Value::String(SENSITIVE.into())));
             continue;
         }
+        // Sensitive inside (`tags.Name`, one `filter` block): shown with those parts masked.
+        let v = &if marked_below(node.sensitive(), &path) {
+            let markers =
+                crate::graph::values::get(node.sensitive(), &path).unwrap_or(&Value::Null);
+            masked(v, markers)
+        } else {
+            v.clone()
+        };
         // `arn` is often the `id` again.
         if out.iter().any(|(_, seen)| seen == v) {
             continue;
@@ -306,6 +312,46 @@ fn identifying(g: &Graph, id: NodeId) -> Vec<(String, Value)> {
         out.push((k.to_string(), v.clone()));
     }
     out
+}
+
+/// True when `v` is or holds the placeholder of a sensitive value.
+fn has_mask(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s == SENSITIVE,
+        Value::Array(a) => a.iter().any(has_mask),
+        Value::Object(m) => m.values().any(has_mask),
+        _ => false,
+    }
+}
+
+/// `v` with every part its marker tree marks replaced by `(sensitive)`.
+fn masked(v: &Value, markers: &Value) -> Value {
+    if markers == &Value::Bool(true) {
+        return Value::String(SENSITIVE.into());
+    }
+    match (v, markers) {
+        (Value::Object(m), Value::Object(mk)) => Value::Object(
+            m.iter()
+                .map(|(k, x)| {
+                    let x = match mk.get(k) {
+                        Some(mm) => masked(x, mm),
+                        None => x.clone(),
+                    };
+                    (k.clone(), x)
+                })
+                .collect(),
+        ),
+        (Value::Array(a), Value::Array(ma)) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| match ma.get(i) {
+                    Some(mm) => masked(x, mm),
+                    None => x.clone(),
+                })
+                .collect(),
+        ),
+        _ => v.clone(),
+    }
 }
 
 /// Every node that takes a value from `id`, transitively, in address order.
