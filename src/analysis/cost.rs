@@ -33,8 +33,15 @@ pub struct Prices {
 }
 
 impl Prices {
+    /// The built-in table, parsed once per process (it was parsed again for every
+    /// evaluation of the budget rule and every cost section).
     pub fn builtin() -> Prices {
-        toml::from_str(BUILTIN_PRICES).expect("the built-in price table is valid (tested)")
+        static BUILTIN: std::sync::OnceLock<Prices> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                toml::from_str(BUILTIN_PRICES).expect("the built-in price table is valid (tested)")
+            })
+            .clone()
     }
 
     /// Entries of `other` over these (a user's overrides).
