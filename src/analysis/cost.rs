@@ -201,8 +201,35 @@ fn times(class: &str, count: f64) -> String {
     }
 }
 
-/// The monthly price of one resource before the region factor, or `None` if not covered.
+/// Attributes whose numbers (sizes, counts, flags) a price's description shows.
+const SIZES: [&str; 8] = [
+    "multi_az",
+    "allocated_storage",
+    "iops",
+    "num_cache_nodes",
+    "num_cache_clusters",
+    "scaling_config",
+    "cluster_config",
+    "instance_types",
+];
+
+/// The monthly price of one resource before the region factor, or `None` if not covered. A
+/// description that would show a sensitive size or count says so instead.
 fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
+    let mut out = price_shown(g, id, p)?;
+    let node = g.node(id);
+    if out.monthly.is_some()
+        && SIZES
+            .iter()
+            .any(|k| sensitive_at(node.sensitive(), &[Seg::Key(k.to_string())]))
+    {
+        out.detail = "(sensitive sizes: not shown)".to_string();
+    }
+    Some(out)
+}
+
+/// [`price`], with class names masked but sizes as they are.
+fn price_shown(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
     let node = g.node(id);
     let v = node.values();
     let unknown = |k: &str| {

@@ -13,7 +13,7 @@
 //! [`inventory`] lists every prerequisite of a plan (`plangate prerequisites`, the report's
 //! `prerequisites` section); [`Prerequisite::to_report`] turns one into the report's shape.
 
-use crate::graph::values::{marked, marked_below, Seg};
+use crate::graph::values::{marked, secret_named, Seg};
 use crate::graph::{Action, Graph, NodeId, Provenance};
 use crate::plan::Mode;
 use crate::report::extras;
@@ -292,19 +292,15 @@ fn identifying(g: &Graph, id: NodeId) -> Vec<(String, Value)> {
         if v.is_null() || v == &Value::Array(vec![]) || v == &Value::Object(Map::new()) {
             continue;
         }
-        let path = [Seg::Key(k.to_string())];
-        if marked(node.sensitive(), &path) {
+        let mut path = vec![Seg::Key(k.to_string())];
+        if marked(node.sensitive(), &path) || secret_named(&path) {
             out.push((k.to_string(), Value::String(SENSITIVE.into())));
             continue;
         }
-        // Sensitive inside (`tags.Name`, one `filter` block): shown with those parts masked.
-        let v = &if marked_below(node.sensitive(), &path) {
-            let markers =
-                crate::graph::values::get(node.sensitive(), &path).unwrap_or(&Value::Null);
-            masked(v, markers)
-        } else {
-            v.clone()
-        };
+        // Sensitive inside (`tags.Name`, one `filter` block, a `config.secret_key`): shown
+        // with those parts masked.
+        let markers = crate::graph::values::get(node.sensitive(), &path).unwrap_or(&Value::Null);
+        let v = &masked(v, markers, &mut path);
         // `arn` is often the `id` again.
         if out.iter().any(|(_, seen)| seen == v) {
             continue;
@@ -324,29 +320,31 @@ fn has_mask(v: &Value) -> bool {
     }
 }
 
-/// `v` with every part its marker tree marks replaced by `(sensitive)`.
-fn masked(v: &Value, markers: &Value) -> Value {
-    if markers == &Value::Bool(true) {
+/// `v` with every part its marker tree marks, or whose key names a secret, replaced by
+/// `(sensitive)`; `path` is where `v` is.
+fn masked(v: &Value, markers: &Value, path: &mut Vec<Seg>) -> Value {
+    if markers == &Value::Bool(true) || secret_named(path) {
         return Value::String(SENSITIVE.into());
     }
-    match (v, markers) {
-        (Value::Object(m), Value::Object(mk)) => Value::Object(
+    match v {
+        Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, x)| {
-                    let x = match mk.get(k) {
-                        Some(mm) => masked(x, mm),
-                        None => x.clone(),
-                    };
+                    path.push(Seg::Key(k.clone()));
+                    let x = masked(x, markers.get(k).unwrap_or(&Value::Null), path);
+                    path.pop();
                     (k.clone(), x)
                 })
                 .collect(),
         ),
-        (Value::Array(a), Value::Array(ma)) => Value::Array(
+        Value::Array(a) => Value::Array(
             a.iter()
                 .enumerate()
-                .map(|(i, x)| match ma.get(i) {
-                    Some(mm) => masked(x, mm),
-                    None => x.clone(),
+                .map(|(i, x)| {
+                    path.push(Seg::Idx(i));
+                    let x = masked(x, markers.get(i).unwrap_or(&Value::Null), path);
+                    path.pop();
+                    x
                 })
                 .collect(),
         ),

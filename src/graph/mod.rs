@@ -131,7 +131,7 @@ impl Node {
 
     /// [`Node::values`] before parsing, for scans that need no `Value` tree.
     pub fn values_lazy(&self) -> &lazy::LazyValue {
-        if self.action == Action::Delete || self.after.is_null() {
+        if self.values_from_before() {
             &self.before
         } else {
             &self.after
@@ -163,7 +163,7 @@ impl Node {
 
     /// Sensitivity markers matching [`Node::values`].
     pub fn sensitive(&self) -> &Value {
-        if self.action == Action::Delete {
+        if self.values_from_before() {
             self.before_sensitive.get()
         } else {
             self.after_sensitive.get()
@@ -172,11 +172,17 @@ impl Node {
 
     /// Unknown markers matching [`Node::values`] (nothing is unknown in a `before`).
     pub fn unknown(&self) -> &Value {
-        if self.action == Action::Delete {
+        if self.values_from_before() {
             &NULL
         } else {
             self.after_unknown.get()
         }
+    }
+
+    /// True when [`Node::values`] are the `before` values (a delete, a forget, no `after`):
+    /// the markers must then be `before`'s too.
+    fn values_from_before(&self) -> bool {
+        self.action == Action::Delete || self.after.is_null()
     }
 
     pub fn is_data(&self) -> bool {

@@ -971,18 +971,18 @@ fn value_joins(nodes: &[Node], out: &mut Out) {
         if n.deposed.is_some() {
             continue;
         }
-        // Each candidate becomes an edge or is cut short: collect no more than the budget.
+        // Each candidate becomes an edge or is cut short by the edge budget (`Out::edge`).
+        // A node's candidates are at most its strings × MAX_ID_HOLDERS.
         let mut joins = Joins {
             ids: &ids,
             linked: &linked,
             from,
-            room: out.max_edges.saturating_sub(out.edges.len()) + 1,
             found: Vec::new(),
         };
         n.values_lazy().scan_strings(&mut joins);
         for (path, to, value) in joins.found {
             // `via` shows the joined value, unless either side marks it sensitive.
-            let secret = super::values::marked(n.sensitive(), &path)
+            let secret = super::values::sensitive_at(n.sensitive(), &path)
                 || ["id", "arn"].iter().any(|k| {
                     super::values::marked(nodes[to].sensitive(), &[Seg::Key(k.to_string())])
                 });
@@ -1008,15 +1008,11 @@ struct Joins<'a> {
     ids: &'a HashMap<String, Vec<NodeId>>,
     linked: &'a HashSet<(NodeId, NodeId)>,
     from: NodeId,
-    room: usize,
     found: Vec<(Vec<Seg>, NodeId, String)>,
 }
 
 impl super::lazy::StringSink for Joins<'_> {
     fn string(&mut self, path: &[Seg], s: &str) {
-        if self.found.len() >= self.room {
-            return;
-        }
         if path.is_empty()
             || matches!(&path[0], Seg::Key(k) if NOT_LINKS.contains(&k.as_str()) || k == "arn")
             || !link_attribute(path)
@@ -1024,7 +1020,7 @@ impl super::lazy::StringSink for Joins<'_> {
             return;
         }
         if let Some(targets) = self.ids.get(s) {
-            for &to in targets.iter().take(self.room) {
+            for &to in targets {
                 if to != self.from && !self.linked.contains(&(self.from, to)) {
                     self.found.push((path.to_vec(), to, s.to_string()));
                 }

@@ -164,6 +164,11 @@ fn path_json_operand(
             };
             Ok((p, shown))
         }
+        // The error quotes the value (`"…" is not a CIDR block`, a regex): not when sensitive.
+        Err(_) if sensitive => Err(Verdict::fact(
+            Tri::False,
+            Fact::text(format!("{name} (sensitive) cannot be compared")),
+        )),
         Err(e) => Err(Verdict::fact(
             Tri::False,
             Fact::text(format!("{name} cannot be compared: {e}")),
@@ -213,10 +218,17 @@ fn path_operand(
         Err(_) if !facts => Err(Verdict::new(Tri::False, Vec::new())),
         Err(e) => {
             let name = operand_name(&hits, path, &doc, cx);
-            Err(Verdict::fact(
-                Tri::False,
-                Fact::text(format!("{name} cannot be compared: {e}")),
-            ))
+            // The error quotes the value (`"…" is not a CIDR block`, a regex): not when
+            // sensitive.
+            let sensitive = hits
+                .iter()
+                .any(|h| crate::graph::values::sensitive_at(doc.sensitive, &h.segs));
+            let text = if sensitive {
+                format!("{name} (sensitive) cannot be compared")
+            } else {
+                format!("{name} cannot be compared: {e}")
+            };
+            Err(Verdict::fact(Tri::False, Fact::text(text)))
         }
     }
 }
