@@ -4,7 +4,6 @@
 
 use crate::Failure;
 use plangate::app::{self, Loaded, Settings};
-use plangate::graph::values::Seg;
 use plangate::graph::Graph;
 use plangate::plan;
 use plangate::policy::{self, EvalOptions, Policy};
@@ -67,60 +66,6 @@ pub fn rule_page(p: &Policy, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "Defined in {}", p.source.file)
 }
 
-/// Values with sensitive leaves replaced by "(sensitive)" and unknown ones added as
-/// "(known after apply)".
-fn shown(values: &Value, sensitive: &Value, unknown: &Value) -> Value {
-    fn walk(v: &Value, s: &Value, u: &Value, path: &mut Vec<Seg>) -> Value {
-        if s == &Value::Bool(true) || plangate::graph::values::secret_named(path) {
-            return json!("(sensitive)");
-        }
-        if u == &Value::Bool(true) {
-            return json!("(known after apply)");
-        }
-        match v {
-            Value::Object(m) => {
-                let mut out = serde_json::Map::new();
-                let keys: std::collections::BTreeSet<&String> = m
-                    .keys()
-                    .chain(u.as_object().into_iter().flat_map(|o| o.keys()))
-                    .collect();
-                for k in keys {
-                    let child = m.get(k).unwrap_or(&Value::Null);
-                    let cu = u.get(k).unwrap_or(&Value::Null);
-                    if !m.contains_key(k) && cu != &Value::Bool(true) {
-                        continue;
-                    }
-                    path.push(Seg::Key(k.clone()));
-                    out.insert(
-                        k.clone(),
-                        walk(child, s.get(k).unwrap_or(&Value::Null), cu, path),
-                    );
-                    path.pop();
-                }
-                Value::Object(out)
-            }
-            Value::Array(a) => Value::Array(
-                a.iter()
-                    .enumerate()
-                    .map(|(i, x)| {
-                        path.push(Seg::Idx(i));
-                        let r = walk(
-                            x,
-                            s.get(i).unwrap_or(&Value::Null),
-                            u.get(i).unwrap_or(&Value::Null),
-                            path,
-                        );
-                        path.pop();
-                        r
-                    })
-                    .collect(),
-            ),
-            other => other.clone(),
-        }
-    }
-    walk(values, sensitive, unknown, &mut Vec::new())
-}
-
 /// `plangate explain PLAN ADDRESS`.
 pub fn resource(
     loaded: &Loaded,
@@ -165,7 +110,7 @@ pub fn resource(
         writeln!(w, "reason: {r}")?;
     }
     writeln!(w, "\nvalues:")?;
-    let v = shown(node.values(), node.sensitive(), node.unknown());
+    let v = plangate::graph::values::shown(node.values(), node.sensitive(), node.unknown());
     for line in serde_json::to_string_pretty(&v).unwrap_or_default().lines() {
         writeln!(w, "  {line}")?;
     }

@@ -100,7 +100,7 @@ impl LazyValue {
             return (None, None);
         };
         let mut de = serde_json::Deserializer::from_str(r.get());
-        de.deserialize_any(IdArn).unwrap_or_default()
+        de.deserialize_map(IdArn).unwrap_or_default()
     }
 }
 
@@ -134,14 +134,15 @@ pub trait StringSink {
     fn retract(&mut self, path: &[Seg]);
 }
 
-/// `id` and `arn` of a top-level object; the last one counts when a key is repeated.
+/// `id` and `arn` of a top-level object; the last one counts when a key is repeated. Any
+/// other top level is an error, which [`LazyValue::id_and_arn`] reads as neither.
 struct IdArn;
 
 impl<'de> Visitor<'de> for IdArn {
     type Value = (Option<String>, Option<String>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+        f.write_str("an object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
@@ -155,77 +156,13 @@ impl<'de> Visitor<'de> for IdArn {
                     continue;
                 }
             };
-            *slot = map.next_value::<StringOnly>()?.0;
+            // A scalar in practice; anything but a string counts as none.
+            *slot = match map.next_value::<Value>()? {
+                Value::String(s) => Some(s),
+                _ => None,
+            };
         }
         Ok((id, arn))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok((None, None))
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok((None, None))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok((None, None))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok((None, None))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok((None, None))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok((None, None))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok((None, None))
-    }
-}
-
-/// A string, or `None` for any other JSON value (skipped without building it).
-struct StringOnly(Option<String>);
-
-impl<'de> serde::Deserialize<'de> for StringOnly {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = StringOnly;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_str<E>(self, s: &str) -> Result<StringOnly, E> {
-                Ok(StringOnly(Some(s.to_string())))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringOnly, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(StringOnly(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StringOnly, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(StringOnly(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<StringOnly, E> {
-                Ok(StringOnly(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<StringOnly, E> {
-                Ok(StringOnly(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<StringOnly, E> {
-                Ok(StringOnly(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<StringOnly, E> {
-                Ok(StringOnly(None))
-            }
-            fn visit_unit<E>(self) -> Result<StringOnly, E> {
-                Ok(StringOnly(None))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 

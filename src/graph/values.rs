@@ -129,6 +129,65 @@ pub fn sensitive_at(markers: &Value, path: &[Seg]) -> bool {
     marked_below(markers, path) || secret_named(path)
 }
 
+/// What reports show in place of a sensitive value.
+pub const SENSITIVE: &str = "(sensitive)";
+
+/// Values as reports may show them: sensitive parts (marked, or secret-named) replaced by
+/// "(sensitive)", and unknown ones added as "(known after apply)".
+pub fn shown(values: &Value, sensitive: &Value, unknown: &Value) -> Value {
+    shown_at(values, sensitive, unknown, &mut Vec::new())
+}
+
+/// [`shown`] for the value at `path`, with the marker trees of that value.
+pub fn shown_at(v: &Value, s: &Value, u: &Value, path: &mut Vec<Seg>) -> Value {
+    if s == &Value::Bool(true) || secret_named(path) {
+        return Value::String(SENSITIVE.into());
+    }
+    if u == &Value::Bool(true) {
+        return Value::String("(known after apply)".into());
+    }
+    match v {
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            let keys: std::collections::BTreeSet<&String> = m
+                .keys()
+                .chain(u.as_object().into_iter().flat_map(|o| o.keys()))
+                .collect();
+            for k in keys {
+                let child = m.get(k).unwrap_or(&Value::Null);
+                let cu = u.get(k).unwrap_or(&Value::Null);
+                if !m.contains_key(k) && cu != &Value::Bool(true) {
+                    continue;
+                }
+                path.push(Seg::Key(k.clone()));
+                out.insert(
+                    k.clone(),
+                    shown_at(child, s.get(k).unwrap_or(&Value::Null), cu, path),
+                );
+                path.pop();
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    path.push(Seg::Idx(i));
+                    let r = shown_at(
+                        x,
+                        s.get(i).unwrap_or(&Value::Null),
+                        u.get(i).unwrap_or(&Value::Null),
+                        path,
+                    );
+                    path.pop();
+                    r
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// Call `f(path, string)` for every string leaf of `v`.
 pub fn for_each_string<'a>(v: &'a Value, f: &mut dyn FnMut(&[Seg], &'a str)) {
     fn walk<'a>(v: &'a Value, path: &mut Vec<Seg>, f: &mut dyn FnMut(&[Seg], &'a str)) {
