@@ -13,7 +13,7 @@
 //! [`inventory`] lists every prerequisite of a plan (`plangate prerequisites`, the report's
 //! `prerequisites` section); [`Prerequisite::to_report`] turns one into the report's shape.
 
-use crate::graph::values::{marked, secret_named, Seg};
+use crate::graph::values::{marked, secret_named, shown_at, Seg};
 use crate::graph::{Action, Graph, NodeId, Provenance};
 use crate::plan::Mode;
 use crate::report::extras;
@@ -164,26 +164,28 @@ pub struct Prerequisite {
 }
 
 /// The placeholder of a sensitive value in [`Prerequisite::looked_up`].
-pub const SENSITIVE: &str = "(sensitive)";
+pub use crate::graph::values::SENSITIVE;
 
 impl Prerequisite {
     /// The report's shape (`extras.prerequisites[]`), for the plan file `plan`.
     pub fn to_report(&self, g: &Graph, plan: &str) -> extras::Prerequisite {
         let node = g.node(self.node);
-        let shown: Map<String, Value> = self
-            .looked_up
-            .iter()
-            .filter(|(_, v)| v.as_str() != Some(SENSITIVE))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        // The report's contract is `redacted` ⇒ no `value`: what can be shown is, with
+        // "(sensitive)" in place of the sensitive parts; only when nothing can is it redacted.
+        let hidden = !self.looked_up.is_empty()
+            && self
+                .looked_up
+                .iter()
+                .all(|(_, v)| v.as_str() == Some(SENSITIVE));
+        let shown: Map<String, Value> = self.looked_up.iter().cloned().collect();
         extras::Prerequisite {
             address: node.address.clone(),
             plan: plan.to_string(),
             data_type: node.type_.clone(),
             classification: self.class.as_str().to_string(),
-            value: (!shown.is_empty()).then_some(Value::Object(shown)),
+            value: (!shown.is_empty() && !hidden).then_some(Value::Object(shown)),
             unknown: node.action == Action::Read,
-            redacted: self.looked_up.iter().any(|(_, v)| has_mask(v)),
+            redacted: hidden,
             dependants: self
                 .dependants
                 .iter()
@@ -300,7 +302,7 @@ fn identifying(g: &Graph, id: NodeId) -> Vec<(String, Value)> {
         // Sensitive inside (`tags.Name`, one `filter` block, a `config.secret_key`): shown
         // with those parts masked.
         let markers = crate::graph::values::get(node.sensitive(), &path).unwrap_or(&Value::Null);
-        let v = &masked(v, markers, &mut path);
+        let v = &shown_at(v, markers, &Value::Null, &mut path);
         // `arn` is often the `id` again.
         if out.iter().any(|(_, seen)| seen == v) {
             continue;
@@ -308,48 +310,6 @@ fn identifying(g: &Graph, id: NodeId) -> Vec<(String, Value)> {
         out.push((k.to_string(), v.clone()));
     }
     out
-}
-
-/// True when `v` is or holds the placeholder of a sensitive value.
-fn has_mask(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s == SENSITIVE,
-        Value::Array(a) => a.iter().any(has_mask),
-        Value::Object(m) => m.values().any(has_mask),
-        _ => false,
-    }
-}
-
-/// `v` with every part its marker tree marks, or whose key names a secret, replaced by
-/// `(sensitive)`; `path` is where `v` is.
-fn masked(v: &Value, markers: &Value, path: &mut Vec<Seg>) -> Value {
-    if markers == &Value::Bool(true) || secret_named(path) {
-        return Value::String(SENSITIVE.into());
-    }
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, x)| {
-                    path.push(Seg::Key(k.clone()));
-                    let x = masked(x, markers.get(k).unwrap_or(&Value::Null), path);
-                    path.pop();
-                    (k.clone(), x)
-                })
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(
-            a.iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    path.push(Seg::Idx(i));
-                    let x = masked(x, markers.get(i).unwrap_or(&Value::Null), path);
-                    path.pop();
-                    x
-                })
-                .collect(),
-        ),
-        _ => v.clone(),
-    }
 }
 
 /// Every node that takes a value from `id`, transitively, in address order.
