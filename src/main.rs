@@ -19,6 +19,11 @@ mod cli;
 mod explain;
 use cli::{CheckArgs, Cli, Command, FailOnArg, Format, GraphFormat, PolicyArgs, RulesAction};
 
+/// mimalloc: allocation-heavy stages (graph build, findings) run ~1.5× faster than with the
+/// system allocator (docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
