@@ -15,6 +15,13 @@ use std::time::Instant;
 const MIB: usize = 1 << 20;
 
 /// Run `plangate ARGS -` on `stdin` with at most `limit` bytes of address space.
+///
+/// The binary's allocator (mimalloc) reserves address space in arenas of 1 GiB and keeps
+/// freed huge blocks reserved for reuse, so its address space runs far ahead of the memory it
+/// uses (resident memory is the same as with the system allocator). `ulimit -v` limits
+/// address space, so the child is told to take every block from the OS directly
+/// (`MIMALLOC_DISALLOW_ARENA_ALLOC`): its address space then follows what it uses, and the
+/// limit measures memory again.
 fn run_limited(args: &[&str], stdin: Vec<u8>, limit: usize) -> Output {
     let script = format!("ulimit -v {} && exec \"$0\" \"$@\"", limit / 1024);
     let mut cmd = assert_cmd::Command::new("sh");
@@ -25,6 +32,7 @@ fn run_limited(args: &[&str], stdin: Vec<u8>, limit: usize) -> Output {
         .arg("-")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
+        .env("MIMALLOC_DISALLOW_ARENA_ALLOC", "1")
         .write_stdin(stdin);
     cmd.output().expect("run plangate")
 }

@@ -27,10 +27,7 @@ const SHOW_JSON_FIX: &str =
 /// Read a file (`-` is standard input) and parse it.
 pub fn read(path: &str) -> Result<Document> {
     let bytes = if path == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .map_err(|e| Error::io("<stdin>", e))?;
-        buf
+        read_stdin().map_err(|e| Error::io("<stdin>", e))?
     } else {
         std::fs::read(path).map_err(|e| {
             let why = match e.kind() {
@@ -57,6 +54,32 @@ pub fn read(path: &str) -> Result<Document> {
         bytes.drain(..start);
     }
     finish(file, bytes)
+}
+
+/// Standard input, whose size is not known beforehand, read in chunks and joined once: a
+/// buffer grown by doubling would reallocate (mimalloc copies large blocks instead of
+/// remapping them), holding up to three times the input in address space at once.
+fn read_stdin() -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    const CHUNK: u64 = 16 << 20;
+    let mut stdin = std::io::stdin().lock();
+    let mut chunks = Vec::new();
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK as usize);
+        let n = (&mut stdin).take(CHUNK).read_to_end(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    if chunks.len() == 1 {
+        return Ok(chunks.pop().unwrap_or_default());
+    }
+    let mut all = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+    for c in chunks {
+        all.extend_from_slice(&c);
+    }
+    Ok(all)
 }
 
 /// The name used for a path in messages and reports.

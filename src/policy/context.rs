@@ -10,6 +10,7 @@ use crate::graph::{Graph, NodeId};
 use crate::report::Environment;
 use serde_json::Value;
 use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 static EMPTY: Value = Value::Null;
 static NOT_SENSITIVE: Value = Value::Bool(false);
@@ -24,7 +25,7 @@ pub struct Run<'a> {
     /// Every resource type in the graph, computed once for all policies.
     pub types: Vec<&'a str>,
     /// `meta:` documents, built when first read.
-    metas: Vec<OnceCell<Value>>,
+    metas: Vec<OnceLock<Value>>,
 }
 
 impl<'a> Run<'a> {
@@ -42,7 +43,7 @@ impl<'a> Run<'a> {
             plan_file,
             vars,
             types: graph.types(),
-            metas: (0..graph.nodes.len()).map(|_| OnceCell::new()).collect(),
+            metas: (0..graph.nodes.len()).map(|_| OnceLock::new()).collect(),
         }
     }
 }
