@@ -81,7 +81,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Graph(args) => {
             let graph = Graph::from_document(plan::read(&args.plan)?);
             let name = plan::display_name(&args.plan);
-            let mut out = io::stdout().lock();
+            let mut out = stdout();
             match args.format {
                 GraphFormat::Summary => report::graph::summary(name, &graph, &mut out)?,
                 GraphFormat::Dot => report::graph::dot(&graph, &mut out)?,
@@ -100,26 +100,30 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     ))
                     .into());
                 };
-                let mut out = io::stdout().lock();
+                let mut out = stdout();
                 explain::rule_page(p, &mut out)?;
+                out.flush()?;
                 Ok(0)
             }
             None => {
                 let loaded = app::load(&settings(&args.policy))?;
-                let mut out = io::stdout().lock();
+                let mut out = stdout();
                 explain::rules_list(&loaded.policies, args.json, &mut out)?;
+                out.flush()?;
                 Ok(0)
             }
         },
         Command::Explain(args) => {
             let s = settings(&args.policy);
             let loaded = app::load(&s)?;
-            let mut out = io::stdout().lock();
-            explain::resource(&loaded, &args.plan, &args.address, &s, &mut out)
+            let mut out = stdout();
+            let code = explain::resource(&loaded, &args.plan, &args.address, &s, &mut out)?;
+            out.flush()?;
+            Ok(code)
         }
         Command::Test(args) => {
             let outcome = plangate::policy::testing::run(&args.dir)?;
-            let mut out = io::stdout().lock();
+            let mut out = stdout();
             write!(out, "{outcome}")?;
             out.flush()?;
             Ok(if outcome.passed() { 0 } else { 1 })
@@ -132,8 +136,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let env =
                 plangate::policy::env::detect(&graph, s.env.as_deref(), &loaded.config.environment);
             let list = app::prerequisites(&loaded, &graph, name, &env.name);
-            let mut out = io::stdout().lock();
+            let mut out = stdout();
             explain::prerequisites(&list, args.json, &mut out)?;
+            out.flush()?;
             Ok(0)
         }
     }
@@ -241,21 +246,34 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
             Some(path) => {
                 let name = path.display().to_string();
                 let f = File::create(path).map_err(|e| Error::io(&name, e))?;
-                let mut w = BufWriter::new(f);
+                let mut w = BufWriter::with_capacity(OUT_BUFFER, f);
                 render(&mut w)
                     .and_then(|_| w.flush())
                     .map_err(|e| Error::io(&name, e))?;
             }
             None => {
-                let mut out = io::stdout().lock();
+                let mut out = stdout();
                 render(&mut out)?;
                 out.flush()?;
             }
         }
     }
     warn_notes(&report);
+    // The report can hold tens of thousands of findings; freeing them one by one just before
+    // the process exits (and the OS takes the memory back at once) is wasted time.
+    std::mem::forget(report);
     Ok(if failed { 1 } else { 0 })
 }
+
+/// Standard output, locked once, behind a large buffer. A bare `StdoutLock` is line-buffered:
+/// renderers that write piece by piece (serde_json, `writeln!`) would pay a `write` system
+/// call for every line.
+fn stdout() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::with_capacity(OUT_BUFFER, io::stdout().lock())
+}
+
+/// Bytes buffered before a write to standard output or a report file.
+const OUT_BUFFER: usize = 256 * 1024;
 
 /// Stale or expired waivers are also said on stderr, where a CI log shows them.
 fn warn_notes(report: &Report) {

@@ -13,35 +13,42 @@ pub mod table;
 
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Text from the plan made safe for a terminal: control characters (an escape sequence in a
 /// resource name or a value) are written as escapes, so they cannot drive the terminal.
 /// Newlines, which renderers put in on purpose, are kept.
-pub fn terminal_safe(s: &str) -> String {
+/// Borrowed when nothing needed escaping, which is nearly always.
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
     // Control characters are U+0000–U+001F and U+007F–U+009F (UTF-8 `C2 80`–`C2 9F`): text
     // without those bytes (nor any `C2`) needs no look at its characters.
     if s.bytes()
         .all(|b| b == b'\n' || (b >= 0x20 && b != 0x7f && b != 0xc2))
     {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     if !s.chars().any(|c| c.is_control() && c != '\n') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Replace any PEM private key block in report text with `(redacted private key)`, whether or
 /// not Terraform marked the value sensitive.
 pub fn scrub_private_keys(text: &str) -> String {
+    if !may_hold_pem(text) {
+        return text.to_string();
+    }
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
@@ -69,6 +76,12 @@ pub fn scrub_private_keys(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// False when `text` holds no PEM header, so [`scrub_private_keys`] would return it unchanged
+/// (it only ever acts from a `-----BEGIN `). A cheap test for the common case.
+fn may_hold_pem(text: &str) -> bool {
+    text.contains("-----BEGIN ")
 }
 
 /// True when a string or key anywhere in `v` holds `PRIVATE KEY-----`: the same answer as
@@ -303,7 +316,9 @@ impl Report {
         // Redaction is enforced here, once, for every format: evidence marked sensitive or
         // unknown carries no value, whatever the producer put there.
         for f in findings.iter_mut() {
-            f.message = scrub_private_keys(&f.message);
+            if may_hold_pem(&f.message) {
+                f.message = scrub_private_keys(&f.message);
+            }
             for e in f.evidence.iter_mut() {
                 let pem = e.value.as_ref().is_some_and(holds_private_key);
                 if pem {

@@ -2,7 +2,9 @@
 //! environment and where it came from. Colour only when asked (a terminal without NO_COLOR).
 
 use super::{Finding, Report, Severity, Status};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use tabled::settings::object::Columns;
 use tabled::settings::{Modify, Style, Width};
@@ -28,15 +30,16 @@ struct Row {
     message: String,
 }
 
-fn paint(s: &str, code: &str, color: bool) -> String {
+/// `s` in the colour of `code` when asked; borrowed as it is otherwise.
+fn paint<'a>(s: &'a str, code: &str, color: bool) -> Cow<'a, str> {
     if color {
-        format!("\x1b[{code}m{s}\x1b[0m")
+        Cow::Owned(format!("\x1b[{code}m{s}\x1b[0m"))
     } else {
-        s.to_string()
+        Cow::Borrowed(s)
     }
 }
 
-fn severity_cell(s: Severity, color: bool) -> String {
+fn severity_cell(s: Severity, color: bool) -> Cow<'static, str> {
     let code = match s {
         Severity::Critical => "1;31",
         Severity::High => "31",
@@ -47,7 +50,7 @@ fn severity_cell(s: Severity, color: bool) -> String {
     paint(s.as_str(), code, color)
 }
 
-fn status_cell(s: Status, color: bool) -> String {
+fn status_cell(s: Status, color: bool) -> Cow<'static, str> {
     let code = match s {
         Status::Fail => "1;31",
         Status::Unknown => "35",
@@ -57,32 +60,64 @@ fn status_cell(s: Status, color: bool) -> String {
     paint(s.as_str(), code, color)
 }
 
-fn message_cell(f: &Finding, verbose: bool) -> String {
+/// The message with the waiver and, when verbose, the evidence; borrowed when there is
+/// nothing to add (most findings).
+fn message_cell(f: &Finding, verbose: bool) -> Cow<'_, str> {
+    let adds = f.waiver.is_some() || (verbose && (!f.evidence.is_empty() || !f.related.is_empty()));
+    if !adds {
+        return Cow::Borrowed(&f.message);
+    }
     let mut m = f.message.clone();
     if let Some(w) = &f.waiver {
-        m.push_str(&format!("\nwaived: {} (until {})", w.reason, w.expires));
+        let _ = write!(m, "\nwaived: {} (until {})", w.reason, w.expires);
     }
     if verbose {
         for e in &f.evidence {
-            m.push_str(&format!("\n  {} {} = {}", e.resource, e.path, e.shown()));
+            let _ = write!(m, "\n  {} {} = {}", e.resource, e.path, e.shown());
         }
         if !f.related.is_empty() {
-            m.push_str(&format!("\n  related: {}", f.related.join(", ")));
+            let _ = write!(m, "\n  related: {}", f.related.join(", "));
         }
     }
-    m
+    Cow::Owned(m)
 }
 
-fn tabled_table(rows: Vec<[String; 5]>) -> String {
-    let rows = rows
-        .into_iter()
-        .map(|[status, severity, rule, resource, message]| Row {
+/// [`super::terminal_safe`] of a cell that may already be owned, keeping it when it is safe.
+fn safe(cell: Cow<'_, str>) -> Cow<'_, str> {
+    match super::terminal_safe(&cell) {
+        Cow::Borrowed(_) => cell,
+        Cow::Owned(escaped) => Cow::Owned(escaped),
+    }
+}
+
+/// The five cells of a finding's row: status, severity, rule, resource, message.
+fn row(f: &Finding, opts: Options, several_plans: bool) -> [Cow<'_, str>; 5] {
+    let resource = if several_plans {
+        Cow::Owned(format!("{}: {}", f.plan, f.resource))
+    } else {
+        Cow::Borrowed(f.resource.as_str())
+    };
+    [
+        status_cell(f.status, opts.color),
+        severity_cell(f.severity, opts.color),
+        super::terminal_safe(&f.rule),
+        safe(resource),
+        safe(message_cell(f, opts.verbose)),
+    ]
+}
+
+fn tabled_table<S: AsRef<str>>(rows: &[[S; 5]]) -> String {
+    let rows = rows.iter().map(|r| {
+        let [status, severity, rule, resource, message] =
+            r.each_ref().map(|c| c.as_ref().to_string());
+        Row {
             status,
             severity,
             rule,
             resource,
             message,
-        });
+        }
+    });
     // Long messages wrap at word boundaries so a CI log stays readable.
     Table::new(rows)
         .with(Style::sharp())
@@ -92,38 +127,40 @@ fn tabled_table(rows: Vec<[String; 5]>) -> String {
 
 /// The table of one pack: the grid tabled draws with `Style::sharp()`, padding 1 and the
 /// message column wrapped with `Width::wrap(MESSAGE_WIDTH).keep_words(true)`, written
-/// directly. Laying out thousands of rows through tabled's generic grid cost as much as
-/// evaluating the policies; this writes the same characters (the same width function, the
-/// same wrapping) without it. Only for uncoloured tables: colour codes take tabled's path.
-fn plain_table(rows: &[[String; 5]]) -> String {
+/// directly, row by row, to `w` (no newline after the bottom line). Laying out thousands of
+/// rows through tabled's generic grid cost as much as evaluating the policies, and keeping
+/// the whole table as text before writing it cost memory; this writes the same characters
+/// (the same width function, the same wrapping) from one pass that measures the columns and
+/// one that draws. Only for uncoloured tables: colour codes take tabled's path.
+fn plain_table<S: AsRef<str>>(rows: &[[S; 5]], w: &mut dyn Write) -> io::Result<()> {
     const HEADER: [&str; 5] = ["status", "severity", "rule", "resource", "message"];
-    // Messages wider than the column, wrapped (kept apart so cells can borrow them).
+    // Messages wider than the column, wrapped (few: most messages fit).
     let wrapped: Vec<Option<String>> = rows
         .iter()
         .map(|r| {
-            (r[4].split('\n').any(|l| line_width(l) > MESSAGE_WIDTH))
-                .then(|| wrap_keeping_words(&r[4], MESSAGE_WIDTH))
+            let m = r[4].as_ref();
+            (m.split('\n').any(|l| line_width(l) > MESSAGE_WIDTH))
+                .then(|| wrap_keeping_words(m, MESSAGE_WIDTH))
         })
         .collect();
-    // Each cell as its lines and their widths.
-    fn cell(text: &str) -> Vec<(&str, usize)> {
-        text.split('\n').map(|l| (l, line_width(l))).collect()
+    let cells = |i: usize| -> [&str; 5] {
+        let r = &rows[i];
+        [
+            r[0].as_ref(),
+            r[1].as_ref(),
+            r[2].as_ref(),
+            r[3].as_ref(),
+            wrapped[i].as_deref().unwrap_or(r[4].as_ref()),
+        ]
+    };
+    /// Widest line of a cell.
+    fn cell_width(text: &str) -> usize {
+        text.split('\n').map(line_width).max().unwrap_or(0)
     }
-    let mut grid: Vec<[Vec<(&str, usize)>; 5]> = Vec::with_capacity(rows.len() + 1);
-    grid.push(HEADER.map(cell));
-    for (r, w) in rows.iter().zip(&wrapped) {
-        grid.push([
-            cell(&r[0]),
-            cell(&r[1]),
-            cell(&r[2]),
-            cell(&r[3]),
-            cell(w.as_deref().unwrap_or(&r[4])),
-        ]);
-    }
-    let mut widths = [0usize; 5];
-    for row in &grid {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.iter().map(|l| l.1).max().unwrap_or(0));
+    let mut widths = HEADER.map(cell_width);
+    for i in 0..rows.len() {
+        for (w, c) in widths.iter_mut().zip(cells(i)) {
+            *w = (*w).max(cell_width(c));
         }
     }
     let widest = widths.iter().max().copied().unwrap_or(0) + 2;
@@ -140,17 +177,19 @@ fn plain_table(rows: &[[String; 5]]) -> String {
         out.push(right);
         out
     };
+    // One row's lines, reused from row to row and written at once.
     let mut out = rule('┌', '┬', '┐');
-    for (r, row) in grid.iter().enumerate() {
-        let height = row.iter().map(Vec::len).max().unwrap_or(1);
-        for line in 0..height {
+    let draw = |row: [&str; 5], out: &mut String| {
+        let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1);
+        let mut lines = row.map(|c| c.split('\n'));
+        for _ in 0..height {
             out.push_str("\n│");
-            for (c, w) in row.iter().zip(widths) {
+            for (c, w) in lines.iter_mut().zip(widths) {
                 out.push(' ');
-                let used = match c.get(line) {
-                    Some((text, width)) => {
+                let used = match c.next() {
+                    Some(text) => {
                         out.push_str(text);
-                        *width
+                        line_width(text)
                     }
                     None => 0,
                 };
@@ -158,14 +197,18 @@ fn plain_table(rows: &[[String; 5]]) -> String {
                 out.push('│');
             }
         }
-        if r == 0 {
-            out.push('\n');
-            out.push_str(&rule('├', '┼', '┤'));
-        }
+    };
+    draw(HEADER, &mut out);
+    out.push('\n');
+    out.push_str(&rule('├', '┼', '┤'));
+    for i in 0..rows.len() {
+        w.write_all(out.as_bytes())?;
+        out.clear();
+        draw(cells(i), &mut out);
     }
     out.push('\n');
     out.push_str(&rule('└', '┴', '┘'));
-    out
+    w.write_all(out.as_bytes())
 }
 
 /// The width tabled gives a line (`get_line_width`); printable ASCII is one column a byte.
@@ -268,28 +311,16 @@ pub fn render(report: &Report, opts: Options, w: &mut dyn Write) -> io::Result<(
     for (pack, findings) in &by_pack {
         writeln!(w)?;
         writeln!(w, "{}", paint(pack, "1", opts.color))?;
-        let rows: Vec<[String; 5]> = findings
+        let rows: Vec<[Cow<'_, str>; 5]> = findings
             .iter()
-            .map(|f| {
-                [
-                    status_cell(f.status, opts.color),
-                    severity_cell(f.severity, opts.color),
-                    super::terminal_safe(&f.rule),
-                    super::terminal_safe(&if several_plans {
-                        format!("{}: {}", f.plan, f.resource)
-                    } else {
-                        f.resource.clone()
-                    }),
-                    super::terminal_safe(&message_cell(f, opts.verbose)),
-                ]
-            })
+            .map(|f| row(f, opts, several_plans))
             .collect();
-        let table = if opts.color {
-            tabled_table(rows)
+        if opts.color {
+            w.write_all(tabled_table(&rows).as_bytes())?;
         } else {
-            plain_table(&rows)
-        };
-        writeln!(w, "{table}")?;
+            plain_table(&rows, w)?;
+        }
+        writeln!(w)?;
     }
     if by_pack.is_empty() {
         writeln!(w)?;
@@ -358,8 +389,10 @@ mod tests {
         let mut rows: Vec<[String; 5]> = cases.iter().map(|c| c.map(str::to_string)).collect();
         rows.push(["fail", "high", "r", "a", long_words.as_str()].map(str::to_string));
         for n in 1..=rows.len() {
-            let some = rows[..n].to_vec();
-            assert_eq!(plain_table(&some), tabled_table(some.clone()));
+            let some = &rows[..n];
+            let mut drawn = Vec::new();
+            plain_table(some, &mut drawn).unwrap();
+            assert_eq!(String::from_utf8(drawn).unwrap(), tabled_table(some));
         }
     }
 
