@@ -211,9 +211,14 @@ fn plain_table<S: AsRef<str>>(rows: &[[S; 5]], w: &mut dyn Write) -> io::Result<
     w.write_all(out.as_bytes())
 }
 
+/// True when every byte of `s` is printable ASCII (one column a byte, no newline).
+fn printable_ascii(s: &str) -> bool {
+    !super::any_byte(s, |b| !(0x20..0x7f).contains(&b))
+}
+
 /// The width tabled gives a line (`get_line_width`); printable ASCII is one column a byte.
 fn line_width(l: &str) -> usize {
-    if l.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if printable_ascii(l) {
         l.len()
     } else {
         tabled::grid::util::string::get_line_width(l)
@@ -228,6 +233,9 @@ fn wrap_keeping_words(text: &str, width: usize) -> String {
     const REPLACEMENT: char = '\u{FFFD}';
     if width == 0 || text.is_empty() {
         return String::new();
+    }
+    if printable_ascii(text) {
+        return wrap_ascii(text, width);
     }
     let mut buf = String::with_capacity(text.len() + text.len() / width + 1);
     let mut line_width = 0;
@@ -276,9 +284,57 @@ fn wrap_keeping_words(text: &str, width: usize) -> String {
     buf
 }
 
+/// [`wrap_keeping_words`] for printable ASCII text (`width` > 0): the same steps, where a
+/// word's width is its length and each character is one column wide (so none is wider than
+/// the line). The output is the text with line breaks put in, so it is copied in runs
+/// between the breaks rather than word by word.
+fn wrap_ascii(text: &str, width: usize) -> String {
+    let mut buf = String::with_capacity(text.len() + text.len() / width + 1);
+    // `text[..copied]` is in `buf`; `start` is where the current word begins.
+    let mut copied = 0;
+    let mut start = 0;
+    let mut line_width = 0;
+    for (i, word) in text.split(' ').enumerate() {
+        let at = start;
+        start += word.len() + 1;
+        if i > 0 {
+            // The space before the word stays, or becomes a new line starting with it.
+            if line_width >= width {
+                buf.push_str(&text[copied..at - 1]);
+                buf.push_str("\n ");
+                copied = at;
+                line_width = 0;
+            }
+            line_width += 1;
+        }
+        if line_width + word.len() <= width {
+            line_width += word.len();
+            continue;
+        }
+        if word.len() <= width {
+            buf.push_str(&text[copied..at]);
+            buf.push('\n');
+            copied = at;
+            line_width = word.len();
+            continue;
+        }
+        for k in 0..word.len() {
+            if line_width + 1 > width {
+                buf.push_str(&text[copied..at + k]);
+                buf.push('\n');
+                copied = at + k;
+                line_width = 0;
+            }
+            line_width += 1;
+        }
+    }
+    buf.push_str(&text[copied..]);
+    buf
+}
+
 /// tabled's `get_string_width` (the whole string, newlines included), ASCII fast.
 fn string_width(s: &str) -> usize {
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if printable_ascii(s) {
         s.len()
     } else {
         tabled::grid::util::string::get_string_width(s)
@@ -407,9 +463,14 @@ mod tests {
             "幅の広い文字 ü é 🙂 over several words ".repeat(8),
             "🙂".repeat(60),
             "line one\n  evidence = 1 ".repeat(20),
+            " ".into(),
+            "   ".into(),
+            "ab cd ef gh ".repeat(3),
+            "x ".repeat(50),
+            "abcd  efgh    ijklmnop q".into(),
         ];
         for t in &texts {
-            for width in [1, 2, 5, 90] {
+            for width in [1, 2, 3, 4, 5, 90] {
                 assert_eq!(
                     wrap_keeping_words(t, width),
                     tabled::settings::width::Wrap::wrap(t, width, true),
