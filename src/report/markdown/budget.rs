@@ -30,23 +30,41 @@ impl Kind {
 }
 
 /// A section: a heading, items that can be dropped one by one from the end, a closing.
-pub(super) struct Section {
+///
+/// Items are made only when [`fit`] asks for them: a report with tens of thousands of
+/// findings fills a 65 KB comment with a few hundred, and the rest need only be counted.
+pub(super) struct Section<'a> {
     kind: Kind,
     head: String,
-    items: Vec<String>,
+    /// How many items the section has.
+    len: usize,
+    /// The items, in order, made on demand.
+    items: Box<dyn Iterator<Item = String> + 'a>,
     tail: String,
-    /// How many items fit the budget.
-    kept: usize,
+    /// The items that fit the budget (the first ones).
+    kept: Vec<String>,
 }
 
-impl Section {
-    pub(super) fn new(kind: Kind, head: String, items: Vec<String>, tail: &str) -> Section {
+impl<'a> Section<'a> {
+    pub(super) fn new(kind: Kind, head: String, items: Vec<String>, tail: &str) -> Section<'a> {
+        Section::lazy(kind, head, items.len(), items.into_iter(), tail)
+    }
+
+    /// A section of `len` items, made by `items` when they are needed.
+    pub(super) fn lazy(
+        kind: Kind,
+        head: String,
+        len: usize,
+        items: impl Iterator<Item = String> + 'a,
+        tail: &str,
+    ) -> Section<'a> {
         Section {
             kind,
             head,
-            items,
+            len,
+            items: Box::new(items),
             tail: tail.to_string(),
-            kept: 0,
+            kept: Vec::new(),
         }
     }
 
@@ -56,7 +74,7 @@ impl Section {
             return;
         }
         out.push_str(&self.head);
-        for item in &self.items[..self.kept] {
+        for item in &self.kept {
             out.push_str(item);
         }
         out.push_str(&self.tail);
@@ -67,7 +85,7 @@ impl Section {
 pub(super) const NOTE_ROOM: usize = 600;
 
 /// Fill sections by priority within `budget`; returns the note when something was left out.
-pub(super) fn fit(sections: &mut [Section], budget: usize) -> Option<String> {
+pub(super) fn fit(sections: &mut [Section<'_>], budget: usize) -> Option<String> {
     let mut order: Vec<usize> = (0..sections.len()).collect();
     order.sort_by_key(|&i| sections[i].kind);
     let mut used = 0;
@@ -79,15 +97,16 @@ pub(super) fn fit(sections: &mut [Section], budget: usize) -> Option<String> {
             continue;
         }
         let mut size = frame;
-        for item in &sec.items {
+        // Items fit from the first until one does not; the rest are never made.
+        for item in sec.items.by_ref() {
             if used + size + item.len() > budget {
                 break;
             }
             size += item.len();
-            sec.kept += 1;
+            sec.kept.push(item);
         }
         // A heading with nothing under it says nothing: drop it, unless the section is empty.
-        if sec.kept > 0 || sec.items.is_empty() {
+        if !sec.kept.is_empty() || sec.len == 0 {
             used += size;
             included[i] = true;
         }
@@ -96,9 +115,9 @@ pub(super) fn fit(sections: &mut [Section], budget: usize) -> Option<String> {
     let mut other = 0;
     for (i, sec) in sections.iter_mut().enumerate() {
         if !included[i] {
-            sec.kept = 0;
+            sec.kept.clear();
         }
-        let dropped = sec.items.len() - sec.kept;
+        let dropped = sec.len - sec.kept.len();
         match sec.kind.finding_status() {
             Some(st) if dropped > 0 => *findings.entry(st).or_default() += dropped,
             None => other += dropped,

@@ -12,7 +12,7 @@ fn money(x: f64) -> String {
     format!("{x:.2}")
 }
 
-fn cost_section(c: &CostEstimate) -> Section {
+fn cost_section(c: &CostEstimate) -> Section<'_> {
     let mut head = format!(
         "\n### 💰 Cost estimate\n\n**Estimate:** {}{} {} a month. Prices from {} ({}); a price table, not a bill.\n\n",
         if c.partial { "at least " } else { "" },
@@ -51,7 +51,7 @@ fn cost_section(c: &CostEstimate) -> Section {
     Section::new(Kind::Cost, head, items, "")
 }
 
-fn prerequisites_section(ps: &[Prerequisite]) -> Section {
+fn prerequisites_section(ps: &[Prerequisite]) -> Section<'_> {
     let head = format!(
         "\n### 📦 Prerequisites ({})\n\nWhat this plan reads but does not create: it must exist before apply.\n\n| data source | type | kind | value | used by |\n|:--|:--|:--|:--|:--|\n",
         ps.len()
@@ -213,7 +213,7 @@ pub fn mermaid(d: &NetworkDiagram) -> String {
     s
 }
 
-fn network_section(ds: &[NetworkDiagram]) -> Section {
+fn network_section(ds: &[NetworkDiagram]) -> Section<'_> {
     let head = "\n### 🌐 Network\n\nVPCs, peerings and route tables around the network findings; dashed red arrows are routes the plan is missing.\n".to_string();
     let items = ds
         .iter()
@@ -246,7 +246,7 @@ fn network_section(ds: &[NetworkDiagram]) -> Section {
     Section::new(Kind::Network, head, items, "")
 }
 
-pub(super) fn extras_sections(report: &Report) -> Vec<Section> {
+pub(super) fn extras_sections(report: &Report) -> Vec<Section<'_>> {
     let x = &report.extras;
     let mut out = Vec::new();
     if let Some(c) = &x.cost_estimate {

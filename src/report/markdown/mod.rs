@@ -316,55 +316,60 @@ fn pack_table(report: &Report) -> String {
     s
 }
 
-fn finding_sections(report: &Report) -> Vec<Section> {
+fn finding_sections(report: &Report) -> Vec<Section<'_>> {
     let several = report.plans.len() > 1;
-    let of = |st: Status| report.findings.iter().filter(move |f| f.status == st);
-    let failed: Vec<String> = of(Status::Fail).map(|f| finding_item(f, several)).collect();
-    let unknown: Vec<String> = of(Status::Unknown)
-        .map(|f| finding_item(f, several))
-        .collect();
-    let waived: Vec<String> = of(Status::Waived).map(waived_item).collect();
-    let passed: Vec<String> = of(Status::Pass)
-        .map(|f| {
-            if several {
-                format!(
-                    "| {} | {} | {} |\n",
-                    code(&f.rule),
-                    code(&f.resource),
-                    code(&f.plan)
-                )
-            } else {
-                format!("| {} | {} |\n", code(&f.rule), code(&f.resource))
-            }
-        })
-        .collect();
+    let of = move |st: Status| report.findings.iter().filter(move |f| f.status == st);
+    let count = |st: Status| of(st).count();
+    let failed = of(Status::Fail).map(move |f| finding_item(f, several));
+    let unknown = of(Status::Unknown).map(move |f| finding_item(f, several));
+    let waived = of(Status::Waived).map(waived_item);
+    let passed = of(Status::Pass).map(move |f| {
+        if several {
+            format!(
+                "| {} | {} | {} |\n",
+                code(&f.rule),
+                code(&f.resource),
+                code(&f.plan)
+            )
+        } else {
+            format!("| {} | {} |\n", code(&f.rule), code(&f.resource))
+        }
+    });
+    let (n_failed, n_unknown, n_waived, n_passed) = (
+        count(Status::Fail),
+        count(Status::Unknown),
+        count(Status::Waived),
+        count(Status::Pass),
+    );
     let mut out = Vec::new();
-    if !failed.is_empty() {
-        let head = format!("\n### ❌ Failed ({})\n\n", failed.len());
-        out.push(Section::new(Kind::Failed, head, failed, ""));
+    if n_failed > 0 {
+        let head = format!("\n### ❌ Failed ({n_failed})\n\n");
+        out.push(Section::lazy(Kind::Failed, head, n_failed, failed, ""));
     }
-    if !unknown.is_empty() {
+    if n_unknown > 0 {
         let head = format!(
-            "\n### ❔ Unknown ({})\n\nThe policy could not decide from the plan (values known only after apply, references it could not follow).\n\n",
-            unknown.len()
+            "\n### ❔ Unknown ({n_unknown})\n\nThe policy could not decide from the plan (values known only after apply, references it could not follow).\n\n"
         );
-        out.push(Section::new(Kind::Unknown, head, unknown, ""));
+        out.push(Section::lazy(Kind::Unknown, head, n_unknown, unknown, ""));
     }
-    if !waived.is_empty() {
-        let head = format!("\n### 💤 Waived ({})\n\n", waived.len());
-        out.push(Section::new(Kind::Waived, head, waived, ""));
+    if n_waived > 0 {
+        let head = format!("\n### 💤 Waived ({n_waived})\n\n");
+        out.push(Section::lazy(Kind::Waived, head, n_waived, waived, ""));
     }
-    if !passed.is_empty() {
+    if n_passed > 0 {
         let cols = if several {
             "| rule | resource | plan |\n|:--|:--|:--|\n"
         } else {
             "| rule | resource |\n|:--|:--|\n"
         };
-        let head = format!(
-            "\n<details><summary>✅ Passed ({})</summary>\n\n{cols}",
-            passed.len()
-        );
-        out.push(Section::new(Kind::Passed, head, passed, "\n</details>\n"));
+        let head = format!("\n<details><summary>✅ Passed ({n_passed})</summary>\n\n{cols}");
+        out.push(Section::lazy(
+            Kind::Passed,
+            head,
+            n_passed,
+            passed,
+            "\n</details>\n",
+        ));
     }
     out
 }
