@@ -26,8 +26,12 @@ pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         },
         report,
     };
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
+    // serde_json writes token by token: buffered here, those are copies rather than calls
+    // through `dyn Write`.
+    let mut w = io::BufWriter::with_capacity(64 * 1024, w);
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    writeln!(w)?;
+    w.flush()
 }
 
 #[cfg(test)]

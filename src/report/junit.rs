@@ -14,28 +14,56 @@
 //! and characters XML 1.0 cannot hold at all (most C0 controls) become U+FFFD.
 
 use super::{Evidence, Finding, Report, Status};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// Escape for XML text and attribute values (quotes and newlines too, so attributes keep
-/// them).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+/// them). Borrowed when nothing needs escaping; otherwise the text is copied in runs between
+/// the characters that change.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    // Every character that changes starts with one of these bytes (U+FFFE and U+FFFF with
+    // 0xEF, like other characters that stay).
+    // (`|`, not `||`: no branch, so blocks of bytes are tested at once.)
+    let special = |b: u8| {
+        (b < 0x20)
+            | (b == b'&')
+            | (b == b'<')
+            | (b == b'>')
+            | (b == b'"')
+            | (b == b'\'')
+            | (b == 0xef)
+    };
+    if !super::any_byte(s, special) {
+        return Cow::Borrowed(s);
     }
-    out
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(i) = super::find_byte(s.as_bytes(), from, special) {
+        from = i + 1;
+        let (with, len) = match s.as_bytes()[i] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&apos;", 1),
+            b'\n' => ("&#10;", 1),
+            b'\r' => ("&#13;", 1),
+            b'\t' => ("&#9;", 1),
+            // Characters XML 1.0 cannot hold.
+            0xef if s[i..].starts_with('\u{FFFE}') || s[i..].starts_with('\u{FFFF}') => {
+                ("\u{FFFD}", 3)
+            }
+            0xef => continue,
+            _ => ("\u{FFFD}", 1),
+        };
+        out.push_str(&s[copied..i]);
+        out.push_str(with);
+        copied = i + len;
+    }
+    out.push_str(&s[copied..]);
+    Cow::Owned(out)
 }
 
 #[derive(Default)]
@@ -65,56 +93,73 @@ impl Counts {
     }
 }
 
-fn evidence_line(e: &Evidence) -> String {
-    format!("{} {} = {}", e.resource, e.path, e.shown())
-}
-
-/// The body of a failure or error: fix, evidence, related resources.
-fn details(f: &Finding) -> String {
-    let mut lines = vec![f.message.clone()];
+/// The body of a failure or error, escaped: message, fix, evidence, related resources, one
+/// a line. Written piece by piece (escaping is character by character, so escaping the
+/// pieces is escaping the whole).
+fn write_details(f: &Finding, w: &mut impl Write) -> io::Result<()> {
+    /// An escaped line break.
+    const NL: &str = "&#10;";
+    w.write_all(escape(&f.message).as_bytes())?;
     if let Some(r) = &f.remediation {
-        lines.push(format!("fix: {r}"));
+        write!(w, "{NL}fix: {}", escape(r))?;
     }
-    lines.extend(f.evidence.iter().map(evidence_line));
-    if !f.related.is_empty() {
-        lines.push(format!("related: {}", f.related.join(", ")));
+    for e in &f.evidence {
+        write_evidence(e, w)?;
     }
-    lines.join("\n")
+    if let Some((first, rest)) = f.related.split_first() {
+        write!(w, "{NL}related: {}", escape(first))?;
+        for a in rest {
+            write!(w, ", {}", escape(a))?;
+        }
+    }
+    Ok(())
 }
 
-fn testcase(f: &Finding, several_plans: bool, w: &mut dyn Write) -> io::Result<()> {
-    let name = if several_plans {
-        format!("{} ({})", f.resource, f.plan)
-    } else {
-        f.resource.clone()
-    };
-    let open = format!(
-        "    <testcase classname=\"{}\" name=\"{}\"",
+/// `RESOURCE PATH = VALUE` on a new line, escaped.
+fn write_evidence(e: &Evidence, w: &mut impl Write) -> io::Result<()> {
+    write!(
+        w,
+        "&#10;{} {} = {}",
+        escape(&e.resource),
+        escape(&e.path),
+        escape(&e.shown())
+    )
+}
+
+fn testcase(f: &Finding, several_plans: bool, w: &mut impl Write) -> io::Result<()> {
+    write!(
+        w,
+        "    <testcase classname=\"{}\" name=\"{}",
         escape(&f.rule),
-        escape(&name)
-    );
+        escape(&f.resource)
+    )?;
+    if several_plans {
+        write!(w, " ({})", escape(&f.plan))?;
+    }
+    w.write_all(b"\"")?;
     match f.status {
-        Status::Pass => writeln!(w, "{open}/>"),
+        Status::Pass => writeln!(w, "/>"),
         Status::Fail | Status::Unknown => {
             let (tag, kind) = if f.status == Status::Fail {
                 ("failure", f.severity.as_str())
             } else {
                 ("error", "unknown")
             };
-            writeln!(w, "{open}>")?;
-            writeln!(
+            writeln!(w, ">")?;
+            write!(
                 w,
-                "      <{tag} type=\"{kind}\" message=\"{}\">{}</{tag}>",
-                escape(&f.message),
-                escape(&details(f))
+                "      <{tag} type=\"{kind}\" message=\"{}\">",
+                escape(&f.message)
             )?;
+            write_details(f, w)?;
+            writeln!(w, "</{tag}>")?;
             writeln!(w, "    </testcase>")
         }
         Status::Waived => {
             let why = f.waiver.as_ref().map_or("waived".to_string(), |x| {
                 format!("waived: {} (until {})", x.reason, x.expires)
             });
-            writeln!(w, "{open}>")?;
+            writeln!(w, ">")?;
             writeln!(w, "      <skipped message=\"{}\"/>", escape(&why))?;
             writeln!(w, "    </testcase>")
         }
@@ -122,6 +167,14 @@ fn testcase(f: &Finding, several_plans: bool, w: &mut dyn Write) -> io::Result<(
 }
 
 pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
+    // Thousands of small writes: buffered here, they are copies rather than calls through
+    // `dyn Write`.
+    let mut w = io::BufWriter::with_capacity(64 * 1024, w);
+    write_suites(report, &mut w)?;
+    w.flush()
+}
+
+fn write_suites(report: &Report, w: &mut impl Write) -> io::Result<()> {
     // Suites in the report's rule order, then rules only findings name.
     let mut order: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
     let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();

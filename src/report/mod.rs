@@ -42,9 +42,9 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
     )
 }
 
-/// True when `test` holds for a byte of `s`. Blocks of 16 bytes are tested without a branch
-/// per byte, which the compiler turns into vector instructions: renderers scan every cell and
-/// message this way, several times.
+/// True when `test` holds for a byte of `s`.
+/// Blocks of 16 bytes are tested without a branch per byte, which the compiler turns into
+/// vector instructions (see [`find_byte`]).
 pub(crate) fn any_byte(s: &str, test: impl Fn(u8) -> bool) -> bool {
     let mut blocks = s.as_bytes().chunks_exact(16);
     for block in &mut blocks {
@@ -53,6 +53,33 @@ pub(crate) fn any_byte(s: &str, test: impl Fn(u8) -> bool) -> bool {
         }
     }
     blocks.remainder().iter().any(|&b| test(b))
+}
+
+/// Index of the first byte at or after `from` for which `test` holds. Blocks of 16 bytes are
+/// tested without a branch per byte, which the compiler turns into vector instructions:
+/// renderers scan every cell and message this way, several times, and the bytes they look
+/// for (controls, markup) are rare.
+pub(crate) fn find_byte(
+    bytes: &[u8],
+    from: usize,
+    test: impl Fn(u8) -> bool + Copy,
+) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let mut blocks = rest.chunks_exact(16);
+    for (n, block) in (&mut blocks).enumerate() {
+        if block.iter().fold(false, |hit, &b| hit | test(b)) {
+            return block
+                .iter()
+                .position(|&b| test(b))
+                .map(|k| from + n * 16 + k);
+        }
+    }
+    let done = rest.len() - blocks.remainder().len();
+    blocks
+        .remainder()
+        .iter()
+        .position(|&b| test(b))
+        .map(|k| from + done + k)
 }
 
 /// Replace any PEM private key block in report text with `(redacted private key)`, whether or
@@ -437,6 +464,24 @@ pub(crate) mod tests {
                 assert!(any_byte(&s, |b| b == b'x'), "{len} {i}");
                 s.replace_range(i..i + 1, "a");
             }
+        }
+    }
+
+    #[test]
+    fn find_byte_finds_the_first_from_where_asked() {
+        let s = "ab\"cdefghijklmnopqrstuvwxyz\"0123456789abcdefghij\"";
+        let naive = |from: usize| {
+            s.bytes()
+                .skip(from)
+                .position(|b| b == b'"')
+                .map(|k| k + from)
+        };
+        for from in 0..=s.len() + 1 {
+            assert_eq!(
+                find_byte(s.as_bytes(), from, |b| b == b'"'),
+                naive(from),
+                "{from}"
+            );
         }
     }
 
