@@ -66,6 +66,43 @@ thread_local! {
     static SOURCE: RefCell<Option<Arc<String>>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// Set by [`skipping_changes`]: `Plan::resource_changes` is skimmed, not parsed.
+    static SKIP_CHANGES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` (a deserialisation of a [`Plan`]) with its `resource_changes` skimmed and left
+/// empty: the read parses them on another thread into [`ChangesOnly`] (they are half of a
+/// plan's text), and the two halves are joined.
+pub fn skipping_changes<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SKIP_CHANGES.with(|s| s.set(self.0));
+        }
+    }
+    let _reset = Reset(SKIP_CHANGES.with(|s| s.replace(true)));
+    f()
+}
+
+fn changes_unless_skipped<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<ResourceChange>, D::Error> {
+    if SKIP_CHANGES.with(|s| s.get()) {
+        serde::de::IgnoredAny::deserialize(d)?;
+        return Ok(Vec::new());
+    }
+    Vec::deserialize(d)
+}
+
+/// The `resource_changes` of a plan alone; every other key is skimmed (checked as JSON, not
+/// parsed). See [`skipping_changes`].
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ChangesOnly {
+    pub resource_changes: Vec<ResourceChange>,
+}
+
 /// Run `f` (a deserialisation of `source`'s text) with [`RawText`]s sharing `source`.
 pub fn with_source<T>(source: &Arc<String>, f: impl FnOnce(&str) -> T) -> T {
     struct Reset(Option<Arc<String>>);
@@ -115,6 +152,8 @@ pub struct Plan {
     pub terraform_version: Option<String>,
     pub variables: BTreeMap<String, Variable>,
     pub planned_values: Option<StateValues>,
+    /// Skipped (left empty) inside [`skipping_changes`]: another thread parses it.
+    #[serde(deserialize_with = "changes_unless_skipped")]
     pub resource_changes: Vec<ResourceChange>,
     pub resource_drift: Vec<ResourceChange>,
     pub output_changes: BTreeMap<String, Change>,
