@@ -191,24 +191,35 @@ fn finish_with(file: &str, text: Vec<u8>, split: bool) -> Result<Document> {
     classify(file, plan)
 }
 
-/// The guard and the typed parse on two threads: `resource_changes` (about half of a plan's
-/// text) are parsed on one, after the guard, and the rest of the plan on the other; each
-/// skims what the other parses. The guard's error comes first, as when it runs before the
-/// parse. `None` when either parse failed: the caller then parses the text in one piece, so
-/// that the error reported is the one a single parse meets first in the file.
+/// The guard and the typed parse on two threads: one parses the plan with its
+/// `resource_changes` (about half of a plan's text) only skimmed, and sends their span to the
+/// other, which runs the guard meanwhile, then parses them. The guard's error comes first, as
+/// when it runs before the parse. `None` when either parse failed: the caller then parses the
+/// text in one piece, so that the error reported is the one a single parse meets first.
 fn parse_split(file: &str, source: &std::sync::Arc<String>) -> Result<Option<Plan>> {
+    let (to, from) = std::sync::mpsc::channel();
     let (guarded, changes, rest) = std::thread::scope(|s| {
-        let changes = s.spawn(|| {
-            guard::check(file, source.as_bytes())?;
-            let changes =
-                model::with_source(source, |t| serde_json::from_str::<model::ChangesOnly>(t));
-            Ok::<_, Error>(changes)
+        let changes = s.spawn(move || {
+            // Parsed alone, `resource_changes` are one level less deep than in the plan, so
+            // serde_json's depth limit (a level below the guard's) would let one more level
+            // through: a plan that deep (never Terraform's) is parsed in one piece.
+            if guard::check(file, source.as_bytes())? >= guard::MAX_DEPTH - 1 {
+                return Ok(None);
+            }
+            // No span: the plan has no `resource_changes`, or its parse stopped before them.
+            let Ok(span) = from.recv() else {
+                return Ok(Some(Ok(Vec::new())));
+            };
+            let changes = model::with_source(source, |t| {
+                serde_json::from_str::<Vec<ResourceChange>>(&t[span])
+            });
+            Ok::<_, Error>(Some(changes))
         });
-        let rest = model::skipping_changes(|| {
-            model::with_source(source, |t| serde_json::from_str::<Plan>(t))
+        let rest = model::with_source(source, |t| {
+            model::skipping_changes(to, || serde_json::from_str::<Plan>(t))
         });
         match changes.join() {
-            Ok(Ok(changes)) => (Ok(()), Some(changes), rest),
+            Ok(Ok(changes)) => (Ok(()), changes, rest),
             Ok(Err(e)) => (Err(e), None, rest),
             Err(panic) => std::panic::resume_unwind(panic),
         }
@@ -216,7 +227,7 @@ fn parse_split(file: &str, source: &std::sync::Arc<String>) -> Result<Option<Pla
     guarded?;
     Ok(match (changes, rest) {
         (Some(Ok(changes)), Ok(mut plan)) => {
-            plan.resource_changes = changes.resource_changes;
+            plan.resource_changes = changes;
             Some(plan)
         }
         _ => None,
@@ -389,6 +400,15 @@ mod tests {
             r#"{"format_version":"1.0","terraform_version":"1.9.0","values":{"root_module":{}}}"#
                 .to_string(),
         ];
+        // Nesting at serde_json's depth limit and the guard's, in a parsed value of a change.
+        let deep = (124..=127).map(|n| {
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{"address":"a","index":{}1{}}}]}}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        });
+        let cases = cases.into_iter().chain(deep);
         for case in cases {
             let one = format!(
                 "{:?}",

@@ -12,6 +12,8 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
 /// A JSON value kept as text: a span of the plan file's text, which every [`RawText`] of the
@@ -67,40 +69,52 @@ thread_local! {
 }
 
 thread_local! {
-    /// Set by [`skipping_changes`]: `Plan::resource_changes` is skimmed, not parsed.
-    static SKIP_CHANGES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set by [`skipping_changes`]: where to send the span of `Plan::resource_changes`, which
+    /// this thread skims and another parses.
+    static CHANGES_TO: RefCell<Option<Sender<Range<usize>>>> = const { RefCell::new(None) };
 }
 
-/// Run `f` (a deserialisation of a [`Plan`]) with its `resource_changes` skimmed and left
-/// empty: the read parses them on another thread into [`ChangesOnly`] (they are half of a
-/// plan's text), and the two halves are joined.
-pub fn skipping_changes<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
+/// Run `f` (a deserialisation of a [`Plan`] inside [`with_source`]) with its
+/// `resource_changes` skimmed and left empty: their span of the source is sent to `to` as soon
+/// as it is known, for another thread to parse them (they are half of a plan's text) while
+/// this one parses the rest. `to` is dropped when `f` returns.
+pub fn skipping_changes<T>(to: Sender<Range<usize>>, f: impl FnOnce() -> T) -> T {
+    struct Reset(Option<Sender<Range<usize>>>);
     impl Drop for Reset {
         fn drop(&mut self) {
-            SKIP_CHANGES.with(|s| s.set(self.0));
+            CHANGES_TO.with(|s| *s.borrow_mut() = self.0.take());
         }
     }
-    let _reset = Reset(SKIP_CHANGES.with(|s| s.replace(true)));
+    let _reset = Reset(CHANGES_TO.with(|s| s.borrow_mut().replace(to)));
     f()
 }
 
 fn changes_unless_skipped<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<ResourceChange>, D::Error> {
-    if SKIP_CHANGES.with(|s| s.get()) {
-        serde::de::IgnoredAny::deserialize(d)?;
-        return Ok(Vec::new());
-    }
-    Vec::deserialize(d)
+    let Some(to) = CHANGES_TO.with(|s| s.borrow().clone()) else {
+        return Vec::deserialize(d);
+    };
+    let raw = <&'de RawValue>::deserialize(d)?;
+    // The span is always in the source (`with_source`); were it not, the error makes the
+    // caller parse the plan in one piece.
+    let span = span_in_source(raw.get())
+        .ok_or_else(|| serde::de::Error::custom("resource_changes outside the source"))?;
+    // The other thread may be gone (it failed); the caller then parses in one piece.
+    let _ = to.send(span);
+    Ok(Vec::new())
 }
 
-/// The `resource_changes` of a plan alone; every other key is skimmed (checked as JSON, not
-/// parsed). See [`skipping_changes`].
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct ChangesOnly {
-    pub resource_changes: Vec<ResourceChange>,
+/// Where `text` lies in the current source, if it does.
+fn span_in_source(text: &str) -> Option<Range<usize>> {
+    SOURCE.with(|s| {
+        let source = s.borrow();
+        let source = source.as_ref()?;
+        let base = source.as_ptr() as usize;
+        let at = text.as_ptr() as usize;
+        (at >= base && at + text.len() <= base + source.len())
+            .then(|| at - base..at - base + text.len())
+    })
 }
 
 /// Run `f` (a deserialisation of `source`'s text) with [`RawText`]s sharing `source`.
@@ -152,7 +166,7 @@ pub struct Plan {
     pub terraform_version: Option<String>,
     pub variables: BTreeMap<String, Variable>,
     pub planned_values: Option<StateValues>,
-    /// Skipped (left empty) inside [`skipping_changes`]: another thread parses it.
+    /// Skimmed (left empty) inside [`skipping_changes`]: another thread parses it.
     #[serde(deserialize_with = "changes_unless_skipped")]
     pub resource_changes: Vec<ResourceChange>,
     pub resource_drift: Vec<ResourceChange>,
