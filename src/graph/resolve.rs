@@ -11,6 +11,7 @@ use super::{Edge, Node, NodeId, Provenance, Unresolved};
 use crate::plan::{ConfigModule, ConfigResource, Configuration};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// foldhash instead of SipHash: the keys are plangate's own (addresses, node ids), hashed
 /// millions of times on a large plan; SipHash's flood resistance buys nothing here and was
@@ -38,14 +39,203 @@ pub fn resolve(
 ) -> (Vec<Edge>, Vec<Unresolved>) {
     let ctx = Ctx::new(nodes, config, variables);
     let mut out = Out::new(nodes.len());
-    for (id, node) in nodes.iter().enumerate() {
-        if node.deposed.is_some() {
-            continue;
+    // Following references reads the plan and the configuration only: chunks of nodes are
+    // followed on every core into lists of what they found, which are then applied to `out`
+    // in node order, as one pass over the nodes would. Past the edge budget (a crafted
+    // plan) the lists would hold what one pass stops following: they are dropped, and the
+    // nodes followed in one pass that stops at the budget.
+    let recorded = AtomicUsize::new(0);
+    let found = in_chunks(nodes.len(), |ids| {
+        let mut rec = Recorder {
+            ops: Vec::new(),
+            recorded: &recorded,
+            limit: out.max_edges,
+        };
+        for id in ids {
+            if nodes[id].deposed.is_none() {
+                ctx.resolve_node(id, &mut rec);
+            }
         }
-        ctx.resolve_node(id, &mut out);
+        rec.ops
+    });
+    if recorded.into_inner() < out.max_edges {
+        for ops in found {
+            replay(ops, &mut out);
+        }
+    } else {
+        drop(found);
+        for (id, node) in nodes.iter().enumerate() {
+            if node.deposed.is_none() {
+                ctx.resolve_node(id, &mut out);
+            }
+        }
     }
     value_joins(nodes, &mut out);
     out.finish()
+}
+
+/// Where [`Ctx::resolve_node`] puts what it finds.
+trait Sink {
+    /// Before following a reference of `from`'s `attribute`: true to follow no more of them.
+    fn stop(&mut self, from: NodeId, attribute: &std::sync::Arc<str>) -> bool;
+    fn edge(&mut self, from: NodeId, attribute: &str, target: Target, provenance: Provenance);
+    fn unresolved(&mut self, from: NodeId, attribute: &str, reference: String, reason: String);
+}
+
+/// One pass: straight into the graph's edges, stopping at the edge budget.
+impl Sink for Out {
+    fn stop(&mut self, from: NodeId, attribute: &std::sync::Arc<str>) -> bool {
+        if self.full() {
+            self.cut_short(from, attribute);
+        }
+        self.full()
+    }
+
+    fn edge(&mut self, from: NodeId, attribute: &str, t: Target, provenance: Provenance) {
+        Out::edge(
+            self,
+            from,
+            t.node,
+            attribute,
+            provenance,
+            t.ambiguous,
+            t.via,
+        );
+    }
+
+    fn unresolved(&mut self, from: NodeId, attribute: &str, reference: String, reason: String) {
+        Out::unresolved(self, from, attribute, &reference, reason);
+    }
+}
+
+/// A chunk of nodes on one core: recorded, to be [`replay`]ed in node order. Gives up once
+/// all chunks together found as many edges as the budget allows (see [`resolve`]).
+struct Recorder<'a> {
+    ops: Vec<Op>,
+    recorded: &'a AtomicUsize,
+    limit: usize,
+}
+
+impl Sink for Recorder<'_> {
+    fn stop(&mut self, from: NodeId, attribute: &std::sync::Arc<str>) -> bool {
+        self.ops.push(Op::Reference {
+            from,
+            attribute: attribute.clone(),
+        });
+        self.recorded.load(Ordering::Relaxed) >= self.limit
+    }
+
+    fn edge(&mut self, _: NodeId, _: &str, t: Target, provenance: Provenance) {
+        self.recorded.fetch_add(1, Ordering::Relaxed);
+        self.ops.push(Op::Edge {
+            to: t.node,
+            provenance,
+            ambiguous: t.ambiguous,
+            via: t.via,
+        });
+    }
+
+    fn unresolved(&mut self, _: NodeId, _: &str, reference: String, reason: String) {
+        self.ops.push(Op::Unresolved { reference, reason });
+    }
+}
+
+/// Nodes per chunk in [`in_chunks`]: small enough to keep both cores busy to the end, large
+/// enough that taking a chunk costs nothing.
+const CHUNK: usize = 256;
+
+/// `f` over `0..n` in chunks of [`CHUNK`], on every core the process may use (a thread takes
+/// the next chunk when it is done with one); the results in chunk order, whatever thread
+/// computed them, so that what follows does not depend on the scheduling.
+fn in_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    let chunks = n.div_ceil(CHUNK);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(chunks);
+    let chunk = |c: usize| f(c * CHUNK..((c + 1) * CHUNK).min(n));
+    if threads <= 1 {
+        return (0..chunks).map(chunk).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            if c >= chunks {
+                return done;
+            }
+            done.push((c, chunk(c)));
+        }
+    };
+    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut done = work();
+        for t in others {
+            match t.join() {
+                Ok(d) => done.extend(d),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(c, _)| *c);
+    done.into_iter().map(|(_, t)| t).collect()
+}
+
+/// What following a node's references found, in the order one pass finds it: applied to
+/// [`Out`] by [`replay`].
+enum Op {
+    /// About to follow a reference of `from`'s `attribute` (where one pass checks the edge
+    /// budget); the edges and failures after it are this attribute's.
+    Reference {
+        from: NodeId,
+        attribute: std::sync::Arc<str>,
+    },
+    Edge {
+        to: NodeId,
+        provenance: Provenance,
+        ambiguous: bool,
+        via: Vec<String>,
+    },
+    Unresolved {
+        reference: String,
+        reason: String,
+    },
+}
+
+/// Apply the findings of [`Ctx::resolve_node`]. Once the edge budget is spent, the rest of an
+/// attribute's references is not followed ([`Out::cut_short`]), as in one pass: the budget
+/// only grows fuller, so every later reference is cut short too.
+fn replay(ops: Vec<Op>, out: &mut Out) {
+    let mut at: Option<(NodeId, std::sync::Arc<str>)> = None;
+    let mut skip = false;
+    for op in ops {
+        match op {
+            Op::Reference { from, attribute } => {
+                skip = out.full();
+                if skip {
+                    out.cut_short(from, &attribute);
+                }
+                at = Some((from, attribute));
+            }
+            _ if skip => {}
+            Op::Edge {
+                to,
+                provenance,
+                ambiguous,
+                via,
+            } => {
+                if let Some((from, attribute)) = &at {
+                    out.edge(*from, to, attribute, provenance, ambiguous, via);
+                }
+            }
+            Op::Unresolved { reference, reason } => {
+                if let Some((from, attribute)) = &at {
+                    out.unresolved(*from, attribute, &reference, reason);
+                }
+            }
+        }
+    }
 }
 
 /// A state has no configuration: `depends_on` (config addresses in the same module) and values.
@@ -239,7 +429,7 @@ struct Ctx<'a> {
     modules: HashMap<String, &'a ConfigModule>,
     /// Module config path → resource key → the resource block. (Maps of maps, so that a
     /// lookup borrows its two strings instead of building a key.)
-    resources: Nested<&'a ConfigResource>,
+    resources: Nested<Block<'a>>,
     /// Module instance → resource key → instances.
     instances: Nested<Vec<NodeId>>,
     /// Parent module instance → call name → the child module instances.
@@ -257,14 +447,14 @@ impl<'a> Ctx<'a> {
         root_vars: &'a BTreeMap<String, Value>,
     ) -> Ctx<'a> {
         let mut modules = HashMap::default();
-        let mut resources: Nested<&ConfigResource> = HashMap::default();
+        let mut resources: Nested<Block> = HashMap::default();
         let mut stack = vec![(String::new(), &config.root_module)];
         while let Some((path, m)) = stack.pop() {
             for r in &m.resources {
                 resources
                     .entry(path.clone())
                     .or_default()
-                    .insert(r.address.clone(), r);
+                    .insert(r.address.clone(), Block::new(r));
             }
             for (name, call) in &m.module_calls {
                 let child = if path.is_empty() {
@@ -320,34 +510,21 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn resolve_node(&self, id: NodeId, out: &mut Out) {
+    fn resolve_node(&self, id: NodeId, out: &mut dyn Sink) {
         let node = &self.nodes[id];
-        let Some(res) = nested_get(&self.resources, &node.module_config, &node.resource_key) else {
+        let Some(block) = nested_get(&self.resources, &node.module_config, &node.resource_key)
+        else {
             return; // Deleted because its block is gone, or a plan without configuration.
         };
         let module = &self.node_modules[id];
-        let repetition = Repetition::of_node(self, node, res);
-        let mut leaves = Vec::new();
-        for (k, v) in &res.expressions {
-            expression_leaves(v, &mut vec![Seg::Key(k.clone())], &mut leaves);
+        let repetition = Repetition::of_node(self, node, block.res);
+        for leaf in &block.leaves {
+            self.follow_refs(id, leaf, module, &repetition, Provenance::Reference, out);
         }
-        for (path, refs) in leaves {
-            let attribute = render(&path);
+        if let Some(depends_on) = &block.depends_on {
             self.follow_refs(
                 id,
-                &attribute,
-                &refs,
-                module,
-                &repetition,
-                Provenance::Reference,
-                out,
-            );
-        }
-        if !res.depends_on.is_empty() {
-            self.follow_refs(
-                id,
-                "depends_on",
-                &res.depends_on,
+                depends_on,
                 module,
                 &Repetition::None,
                 Provenance::DependsOn,
@@ -360,26 +537,20 @@ impl<'a> Ctx<'a> {
     fn follow_refs(
         &self,
         id: NodeId,
-        attribute: &str,
-        refs: &[String],
+        expr: &Leaf,
         module: &[ModuleStep],
         repetition: &Repetition,
         provenance: Provenance,
-        out: &mut Out,
+        out: &mut dyn Sink,
     ) {
-        let hint = repetition.hint(refs);
-        let leaf = attribute
-            .rsplit(['.', ']'])
-            .next()
-            .unwrap_or(attribute)
-            .to_string();
-        for r in significant(refs) {
-            if out.full() {
-                out.cut_short(id, attribute);
+        let hint = repetition.hint(&expr.refs);
+        let leaf = &*expr.leaf;
+        for r in &expr.significant {
+            if out.stop(id, &expr.attribute) {
                 return;
             }
             let mut found = Found::default();
-            self.follow(r, module, &hint, &leaf, vec![r.clone()], 0, &mut found);
+            self.follow(r, module, &hint, leaf, vec![r.clone()], 0, &mut found);
             if found.targets.is_empty() && found.failures.is_empty() {
                 continue; // a root variable or a constant: nothing to link
             }
@@ -389,10 +560,10 @@ impl<'a> Ctx<'a> {
                 } else {
                     t.provenance
                 };
-                out.edge(id, t.node, attribute, prov, t.ambiguous, t.via);
+                out.edge(id, &expr.attribute, t, prov);
             }
             for (reference, reason) in found.failures {
-                out.unresolved(id, attribute, &reference, reason);
+                out.unresolved(id, &expr.attribute, reference, reason);
             }
         }
     }
@@ -700,6 +871,60 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A resource block with its expressions' references, read once for all its instances.
+struct Block<'a> {
+    res: &'a ConfigResource,
+    leaves: Vec<Leaf>,
+    depends_on: Option<Leaf>,
+}
+
+/// One expression of a block: the attribute it sets and the references it makes.
+struct Leaf {
+    /// The attribute's path as edges show it.
+    attribute: std::sync::Arc<str>,
+    /// Its last name (`route_table_id`), to guess which output of a module is meant.
+    leaf: String,
+    refs: Vec<String>,
+    /// The references worth following ([`significant`]).
+    significant: Vec<String>,
+}
+
+impl Block<'_> {
+    fn new(res: &ConfigResource) -> Block<'_> {
+        let mut leaves = Vec::new();
+        for (k, v) in &res.expressions {
+            expression_leaves(v, &mut vec![Seg::Key(k.clone())], &mut leaves);
+        }
+        let leaves = leaves
+            .into_iter()
+            .map(|(path, refs)| Leaf::new(render(&path), refs))
+            .collect();
+        let depends_on = (!res.depends_on.is_empty())
+            .then(|| Leaf::new("depends_on".to_string(), res.depends_on.clone()));
+        Block {
+            res,
+            leaves,
+            depends_on,
+        }
+    }
+}
+
+impl Leaf {
+    fn new(attribute: String, refs: Vec<String>) -> Leaf {
+        let leaf = attribute
+            .rsplit(['.', ']'])
+            .next()
+            .unwrap_or(&attribute)
+            .to_string();
+        Leaf {
+            significant: significant(&refs).cloned().collect(),
+            attribute: attribute.into(),
+            leaf,
+            refs,
+        }
+    }
+}
+
 /// What the referring instance's own repetition tells about the index it means.
 enum Repetition {
     None,
@@ -940,9 +1165,14 @@ fn link_attribute(path: &[Seg]) -> bool {
 const MAX_ID_HOLDERS: usize = 2;
 
 fn value_joins(nodes: &[Node], out: &mut Out) {
+    // Reading every node's id and arn, then scanning its strings, parses its values: done
+    // in chunks on every core, the results used in node order as in one pass.
+    let held = in_chunks(nodes.len(), |ids| {
+        ids.map(|id| nodes[id].values_lazy().id_and_arn())
+            .collect::<Vec<_>>()
+    });
     let mut ids: HashMap<String, Vec<NodeId>> = HashMap::default();
-    for (id, n) in nodes.iter().enumerate() {
-        let (i, a) = n.values_lazy().id_and_arn();
+    for (id, (i, a)) in held.into_iter().flatten().enumerate() {
         for s in [i, a].into_iter().flatten() {
             if looks_like_an_id(&s) {
                 let holders = ids.entry(s).or_default();
@@ -967,9 +1197,12 @@ fn value_joins(nodes: &[Node], out: &mut Out) {
         .filter(|e| e.provenance != Provenance::DependsOn)
         .map(|e| (e.from, e.to))
         .collect();
-    for (from, n) in nodes.iter().enumerate() {
+    // A node's joins: (target, attribute, value shown).
+    let joins_of = |from: NodeId| {
+        let n = &nodes[from];
+        let mut edges = Vec::new();
         if n.deposed.is_some() {
-            continue;
+            return edges;
         }
         // Each candidate becomes an edge or is cut short by the edge budget (`Out::edge`).
         // A node's candidates are at most its strings × MAX_ID_HOLDERS.
@@ -991,14 +1224,40 @@ fn value_joins(nodes: &[Node], out: &mut Out) {
             } else {
                 value
             };
-            out.edge(
-                from,
-                to,
-                &render(&path),
-                Provenance::Value,
-                false,
-                vec![shown],
-            );
+            edges.push((to, render(&path), shown));
+        }
+        edges
+    };
+    // On every core, the joins kept until all are found; more of them than the edge budget
+    // (a crafted plan) are not kept: the nodes are then joined in one pass, each node's
+    // joins added (or cut short) before the next node's are found.
+    let room = out.max_edges.saturating_sub(out.edges.len());
+    let recorded = AtomicUsize::new(0);
+    let found = in_chunks(nodes.len(), |chunk| {
+        let mut edges = Vec::new();
+        for from in chunk {
+            if recorded.load(Ordering::Relaxed) > room {
+                break;
+            }
+            let joins = joins_of(from);
+            recorded.fetch_add(joins.len(), Ordering::Relaxed);
+            edges.push((from, joins));
+        }
+        edges
+    });
+    let add = |out: &mut Out, from, joins: Vec<(NodeId, String, String)>| {
+        for (to, attribute, shown) in joins {
+            out.edge(from, to, &attribute, Provenance::Value, false, vec![shown]);
+        }
+    };
+    if recorded.into_inner() <= room {
+        for (from, joins) in found.into_iter().flatten() {
+            add(out, from, joins);
+        }
+    } else {
+        drop(found);
+        for from in 0..nodes.len() {
+            add(out, from, joins_of(from));
         }
     }
 }

@@ -16,14 +16,16 @@ use crate::error::{Error, Result};
 pub const MAX_DEPTH: usize = 128;
 
 /// Refuse what a later parse of a raw value would refuse. Bytes that are
-/// not valid JSON are left to serde_json, which names the problem itself.
-pub fn check(file: &str, text: &[u8]) -> Result<()> {
+/// not valid JSON are left to serde_json, which names the problem itself. Returns the deepest
+/// nesting seen.
+pub fn check(file: &str, text: &[u8]) -> Result<usize> {
     // Repeated keys are accepted, and the last one counts, as in Terraform's own JSON reader
     // (Go's encoding/json) and serde_json: real plans carry such repeats inside values (a
     // provider schema bug, seen in a google_storage_bucket in `../shared/plans/real`). A
     // repeated key of the plan's own structure is refused by the typed parse ("duplicate
     // field"), with its position.
     let mut depth = 0usize;
+    let mut deepest = 0usize;
     let mut i = 0;
     while i < text.len() {
         match text[i] {
@@ -39,6 +41,7 @@ pub fn check(file: &str, text: &[u8]) -> Result<()> {
                     ));
                 }
                 depth += 1;
+                deepest = deepest.max(depth);
                 i += 1;
             }
             b'}' | b']' => {
@@ -49,7 +52,7 @@ pub fn check(file: &str, text: &[u8]) -> Result<()> {
             _ => i += 1,
         }
     }
-    Ok(())
+    Ok(deepest)
 }
 
 /// Skip a string whose opening quote is just before `i`; returns the offset after its closing
@@ -149,7 +152,7 @@ mod tests {
     fn err(text: &str) -> String {
         match check("p.json", text.as_bytes()) {
             Err(e) => e.to_string(),
-            Ok(()) => panic!("accepted: {text}"),
+            Ok(_) => panic!("accepted: {text}"),
         }
     }
 

@@ -143,16 +143,25 @@ fn sniff_text<'b>(file: &str, bytes: &'b [u8]) -> Result<Cow<'b, [u8]>> {
     Ok(text)
 }
 
+/// Below this size the text is guarded and parsed on one thread: a second one would cost more
+/// than it saves.
+const SPLIT_BYTES: usize = 1 << 20;
+
 /// Guard and parse the text.
 fn finish(file: &str, text: Vec<u8>) -> Result<Document> {
-    // Depth, numbers out of range, lone surrogates: what a later parse of a raw value would
-    // refuse is refused now, so that every value accepted here parses when a policy asks.
-    guard::check(file, &text)?;
+    let split = text.len() >= SPLIT_BYTES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    finish_with(file, text, split)
+}
+
+/// [`finish`], on two threads when `split`.
+fn finish_with(file: &str, text: Vec<u8>, split: bool) -> Result<Document> {
     let text = match String::from_utf8(text) {
         Ok(t) => t,
         // The parse of the bytes says where, in the words of every other JSON error.
         Err(e) => {
             let bytes = e.into_bytes();
+            guard::check(file, &bytes)?;
             return Err(match serde_json::from_slice::<Plan>(&bytes) {
                 Err(e) => json_error(file, &bytes, &e),
                 Ok(_) => Error::input(
@@ -165,9 +174,64 @@ fn finish(file: &str, text: Vec<u8>) -> Result<Document> {
     // One typed parse; the document kind is decided from the keys that parse saw. Values and
     // marker trees stay spans of the text (`RawText`), which they share.
     let source = std::sync::Arc::new(text);
-    let plan: Plan = model::with_source(&source, |t| serde_json::from_str(t))
-        .map_err(|e| json_error(file, source.as_bytes(), &e))?;
+    let parsed = if split {
+        parse_split(file, &source)?
+    } else {
+        // Depth, numbers out of range, lone surrogates: what a later parse of a raw value
+        // would refuse is refused now, so that every value accepted here parses when a
+        // policy asks.
+        guard::check(file, source.as_bytes())?;
+        None
+    };
+    let plan = match parsed {
+        Some(plan) => plan,
+        None => model::with_source(&source, |t| serde_json::from_str::<Plan>(t))
+            .map_err(|e| json_error(file, source.as_bytes(), &e))?,
+    };
     classify(file, plan)
+}
+
+/// The guard and the typed parse on two threads: one parses the plan with its
+/// `resource_changes` (about half of a plan's text) only skimmed, and sends their span to the
+/// other, which runs the guard meanwhile, then parses them. The guard's error comes first, as
+/// when it runs before the parse. `None` when either parse failed: the caller then parses the
+/// text in one piece, so that the error reported is the one a single parse meets first.
+fn parse_split(file: &str, source: &std::sync::Arc<String>) -> Result<Option<Plan>> {
+    let (to, from) = std::sync::mpsc::channel();
+    let (guarded, changes, rest) = std::thread::scope(|s| {
+        let changes = s.spawn(move || {
+            // Parsed alone, `resource_changes` are one level less deep than in the plan, so
+            // serde_json's depth limit (a level below the guard's) would let one more level
+            // through: a plan that deep (never Terraform's) is parsed in one piece.
+            if guard::check(file, source.as_bytes())? >= guard::MAX_DEPTH - 1 {
+                return Ok(None);
+            }
+            // No span: the plan has no `resource_changes`, or its parse stopped before them.
+            let Ok(span) = from.recv() else {
+                return Ok(Some(Ok(Vec::new())));
+            };
+            let changes = model::with_source(source, |t| {
+                serde_json::from_str::<Vec<ResourceChange>>(&t[span])
+            });
+            Ok::<_, Error>(Some(changes))
+        });
+        let rest = model::with_source(source, |t| {
+            model::skipping_changes(to, || serde_json::from_str::<Plan>(t))
+        });
+        match changes.join() {
+            Ok(Ok(changes)) => (Ok(()), changes, rest),
+            Ok(Err(e)) => (Err(e), None, rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    guarded?;
+    Ok(match (changes, rest) {
+        (Some(Ok(changes)), Ok(mut plan)) => {
+            plan.resource_changes = changes;
+            Some(plan)
+        }
+        _ => None,
+    })
 }
 
 /// UTF-16 that does not decode. Only claim a byte order mark when there is one: without it the
@@ -308,6 +372,53 @@ mod tests {
         match parse("p.json", bytes) {
             Err(e) => e.to_string(),
             Ok(d) => panic!("parsed: {d:?}"),
+        }
+    }
+
+    /// The read on two threads gives what the read on one gives: the same document, or the
+    /// same error.
+    #[test]
+    fn split_parse_matches_one_parse() {
+        let rc = r#"[{"address":"aws_s3_bucket.a","mode":"managed","type":"aws_s3_bucket","name":"a","provider_name":"p","change":{"actions":["create"],"before":null,"after":{"bucket":"x"},"after_unknown":{}}}]"#;
+        let pv = r#"{"root_module":{"resources":[{"address":"aws_s3_bucket.a","mode":"managed","type":"aws_s3_bucket","name":"a","values":{"bucket":"x"}}]}}"#;
+        let cases = [
+            format!(r#"{{"format_version":"1.2","planned_values":{pv},"resource_changes":{rc}}}"#),
+            format!(r#"{{"resource_changes":{rc},"format_version":"1.2","planned_values":{pv}}}"#),
+            format!(r#"{{"format_version":"1.2","resource_changes":{rc},"resource_changes":[]}}"#),
+            format!(r#"{{"format_version":"1.2","planned_values":{pv},"planned_values":{pv}}}"#),
+            format!(r#"{{"format_version":"1.2","resource_changes":{rc},"planned_values":7}}"#),
+            r#"{"format_version":"1.2","planned_values":7,"resource_changes":[{"address":1}]}"#
+                .to_string(),
+            format!(r#"{{"format_version":"1.2","resource_changes":"x","planned_values":{pv}}}"#),
+            format!(r#"{{"format_version":"1.2","resource_changes":{rc},"planned_values":{{]}}"#),
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{]}},"planned_values":{pv}}}"#
+            ),
+            format!(r#"{{"format_version":"1.2","resource_changes":{rc}}} x"#),
+            r#"{"format_version":"1.2","resource_changes":[{]},"x":1e400}"#.to_string(),
+            format!(r#"{{"format_version":"1.2","resource_changes":{rc}"#),
+            r#"{"format_version":"1.0","terraform_version":"1.9.0","values":{"root_module":{}}}"#
+                .to_string(),
+        ];
+        // Nesting at serde_json's depth limit and the guard's, in a parsed value of a change.
+        let deep = (124..=127).map(|n| {
+            format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{"address":"a","index":{}1{}}}]}}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        });
+        let cases = cases.into_iter().chain(deep);
+        for case in cases {
+            let one = format!(
+                "{:?}",
+                finish_with("p.json", case.clone().into_bytes(), false)
+            );
+            let two = format!(
+                "{:?}",
+                finish_with("p.json", case.clone().into_bytes(), true)
+            );
+            assert_eq!(one, two, "{case}");
         }
     }
 

@@ -12,6 +12,8 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
 /// A JSON value kept as text: a span of the plan file's text, which every [`RawText`] of the
@@ -66,6 +68,55 @@ thread_local! {
     static SOURCE: RefCell<Option<Arc<String>>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// Set by [`skipping_changes`]: where to send the span of `Plan::resource_changes`, which
+    /// this thread skims and another parses.
+    static CHANGES_TO: RefCell<Option<Sender<Range<usize>>>> = const { RefCell::new(None) };
+}
+
+/// Run `f` (a deserialisation of a [`Plan`] inside [`with_source`]) with its
+/// `resource_changes` skimmed and left empty: their span of the source is sent to `to` as soon
+/// as it is known, for another thread to parse them (they are half of a plan's text) while
+/// this one parses the rest. `to` is dropped when `f` returns.
+pub fn skipping_changes<T>(to: Sender<Range<usize>>, f: impl FnOnce() -> T) -> T {
+    struct Reset(Option<Sender<Range<usize>>>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CHANGES_TO.with(|s| *s.borrow_mut() = self.0.take());
+        }
+    }
+    let _reset = Reset(CHANGES_TO.with(|s| s.borrow_mut().replace(to)));
+    f()
+}
+
+fn changes_unless_skipped<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<ResourceChange>, D::Error> {
+    let Some(to) = CHANGES_TO.with(|s| s.borrow().clone()) else {
+        return Vec::deserialize(d);
+    };
+    let raw = <&'de RawValue>::deserialize(d)?;
+    // The span is always in the source (`with_source`); were it not, the error makes the
+    // caller parse the plan in one piece.
+    let span = span_in_source(raw.get())
+        .ok_or_else(|| serde::de::Error::custom("resource_changes outside the source"))?;
+    // The other thread may be gone (it failed); the caller then parses in one piece.
+    let _ = to.send(span);
+    Ok(Vec::new())
+}
+
+/// Where `text` lies in the current source, if it does.
+fn span_in_source(text: &str) -> Option<Range<usize>> {
+    SOURCE.with(|s| {
+        let source = s.borrow();
+        let source = source.as_ref()?;
+        let base = source.as_ptr() as usize;
+        let at = text.as_ptr() as usize;
+        (at >= base && at + text.len() <= base + source.len())
+            .then(|| at - base..at - base + text.len())
+    })
+}
+
 /// Run `f` (a deserialisation of `source`'s text) with [`RawText`]s sharing `source`.
 pub fn with_source<T>(source: &Arc<String>, f: impl FnOnce(&str) -> T) -> T {
     struct Reset(Option<Arc<String>>);
@@ -115,6 +166,8 @@ pub struct Plan {
     pub terraform_version: Option<String>,
     pub variables: BTreeMap<String, Variable>,
     pub planned_values: Option<StateValues>,
+    /// Skimmed (left empty) inside [`skipping_changes`]: another thread parses it.
+    #[serde(deserialize_with = "changes_unless_skipped")]
     pub resource_changes: Vec<ResourceChange>,
     pub resource_drift: Vec<ResourceChange>,
     pub output_changes: BTreeMap<String, Change>,
