@@ -6,7 +6,7 @@ use super::eval_operand::fill;
 use super::model::{MetaOf, Policy, Scope};
 use super::ops::{Op, Prepared};
 use super::template::Placeholder;
-use crate::graph::{Graph, NodeId};
+use crate::graph::{Graph, NodeId, Projection};
 use crate::report::Environment;
 use serde_json::Value;
 use std::cell::OnceCell;
@@ -26,10 +26,17 @@ pub struct Run<'a> {
     pub types: Vec<&'a str>,
     /// `meta:` documents, built when first read.
     metas: Vec<OnceLock<Value>>,
+    /// The top-level attributes of values that the policies read (`policy::projection`).
+    pub projection: Projection,
 }
 
 impl<'a> Run<'a> {
-    pub fn new(graph: &'a Graph, env: &'a Environment, plan_file: &'a str) -> Run<'a> {
+    pub fn new(
+        graph: &'a Graph,
+        env: &'a Environment,
+        plan_file: &'a str,
+        projection: Projection,
+    ) -> Run<'a> {
         let vars = Value::Object(
             graph
                 .variables
@@ -44,6 +51,7 @@ impl<'a> Run<'a> {
             vars,
             types: graph.types(),
             metas: (0..graph.nodes.len()).map(|_| OnceLock::new()).collect(),
+            projection,
         }
     }
 }
@@ -232,10 +240,11 @@ impl<'a> NodeCx<'a> {
             }
         };
         let n = self.graph().node(id);
+        let p = &self.pr.run.projection;
         Doc {
-            values: n.values(),
-            unknown: n.unknown(),
-            sensitive: n.sensitive(),
+            values: n.values_in(p),
+            unknown: n.unknown_in(p),
+            sensitive: n.sensitive_in(p),
             node: Some(id),
             meta: false,
         }

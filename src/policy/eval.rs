@@ -10,7 +10,7 @@ use super::context::{NodeCx, PolicyRun, Run};
 use super::model::{Assertion, Policy};
 use super::template::{Placeholder, Template};
 use super::tri::{Fact, Tri, Verdict};
-use crate::graph::{Graph, Node, NodeId};
+use crate::graph::{Graph, Node, NodeId, Projection};
 use crate::report::{Environment, Evidence, Finding, Status};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,9 +24,27 @@ pub struct EvalOptions<'a> {
 }
 
 /// Evaluate every policy over the graph. Findings of every status are returned, pass
-/// included; the renderer decides what to show.
+/// included; the renderer decides what to show. Values are parsed only as far as the
+/// policies read them (`policy::projection`).
 pub fn evaluate(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> Vec<Finding> {
-    let run = Run::new(graph, opts.env, opts.plan_file);
+    evaluate_in(policies, graph, opts, &super::projection::needs(policies))
+}
+
+/// [`evaluate`], reading values through `projection`, which other readers of the same graph
+/// share (environment detection), so that each value is parsed once. A projection that does
+/// not keep everything these policies read is not used: the values are then read whole.
+pub fn evaluate_in(
+    policies: &[Policy],
+    graph: &Graph,
+    opts: &EvalOptions<'_>,
+    projection: &Projection,
+) -> Vec<Finding> {
+    let projection = if projection.covers(&super::projection::needs(policies)) {
+        projection.clone()
+    } else {
+        Projection::all()
+    };
+    let run = Run::new(graph, opts.env, opts.plan_file, projection);
     let chosen: Vec<&Policy> = policies
         .iter()
         .filter(|p| p.when.applies(&opts.env.name))
@@ -309,11 +327,14 @@ pub fn render(t: &Template, cx: &NodeCx<'_>, facts: &[Fact]) -> String {
             None => "(unset)".into(),
         },
         Placeholder::Values(path) => {
-            let hits = path.select(n.values(), n.unknown());
+            let proj = &pr.run.projection;
+            let hits = path.select(n.values_in(proj), n.unknown_in(proj));
             match hits.first() {
                 Some(h) => match h.value {
                     None => "(known after apply)".into(),
-                    Some(v) if crate::graph::values::sensitive_at(n.sensitive(), &h.segs) => {
+                    Some(v)
+                        if crate::graph::values::sensitive_at(n.sensitive_in(proj), &h.segs) =>
+                    {
                         let _ = v;
                         "(sensitive)".into()
                     }
