@@ -161,20 +161,12 @@ pub fn read_plan(path: &str) -> Result<Graph> {
 fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
     let name = plan::display_name(path).to_string();
     let graph = read_plan(path)?;
-    // Detection and evaluation read values through one projection, so that each value is
-    // parsed once and only as far as either reads it (see `policy::projection`).
-    let projection = policy::projection::needs(&loaded.policies).union(&policy::env::needs());
-    let env = policy::env::detect_in(
-        &graph,
-        s.env.as_deref(),
-        &loaded.config.environment,
-        &projection,
-    );
+    let env = policy::env::detect(&graph, s.env.as_deref(), &loaded.config.environment);
     let opts = EvalOptions {
         env: &env,
         plan_file: &name,
     };
-    let mut findings = policy::evaluate_in(&loaded.policies, &graph, &opts, &projection);
+    let mut findings = policy::evaluate(&loaded.policies, &graph, &opts);
     let (used_waivers, mut notes) = waiver::apply(
         &mut findings,
         &loaded.config.waivers,

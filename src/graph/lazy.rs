@@ -7,13 +7,16 @@
 //!
 //! Policies read a few top-level attributes of many instances (`$.tags_all` of every `aws_*`
 //! resource). [`LazyValue::get_in`] parses only the top-level attributes a [`Projection`]
-//! names and skips the others without building them; [`LazyValue::get`] parses everything,
-//! for the consumers that walk whole values (analyses, explain, graph output).
+//! names and skips the others without building them, and does not cache the result: the
+//! reader keeps it as long as it needs it (a policy, while it runs). [`LazyValue::get`]
+//! parses everything and keeps it, for the consumers that walk whole values (analyses,
+//! explain, graph output).
 
 use super::values::Seg;
 use crate::plan::RawText;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -24,9 +27,6 @@ pub struct LazyValue {
     raw: Option<RawText>,
     /// The whole value.
     parsed: OnceLock<Value>,
-    /// The value with only the top-level attributes of a projection, and that projection's
-    /// key set (a value cached for one key set must not answer for another).
-    projected: OnceLock<(Arc<KeySet>, Option<Value>)>,
 }
 
 /// Top-level attribute names.
@@ -106,7 +106,6 @@ impl LazyValue {
         LazyValue {
             raw,
             parsed: OnceLock::new(),
-            projected: OnceLock::new(),
         }
     }
 
@@ -143,22 +142,18 @@ impl LazyValue {
         }
     }
 
-    /// The value as `projection` keeps it (see [`Projection`]); the whole value when that was
-    /// already parsed, or when this value was cached for another key set (correct, and rare:
-    /// one run uses one projection).
-    pub fn get_in(&self, projection: &Projection) -> &Value {
+    /// The value as `projection` keeps it (see [`Projection`]), parsed now and not kept:
+    /// borrowed when the whole value is what it keeps, or was parsed already.
+    pub fn get_in(&self, projection: &Projection) -> Cow<'_, Value> {
         let (Some(keys), Some(r)) = (&projection.0, &self.raw) else {
-            return self.get();
+            return Cow::Borrowed(self.get());
         };
         if let Some(v) = self.parsed.get() {
-            return v;
+            return Cow::Borrowed(v);
         }
-        let (cached, v) = self
-            .projected
-            .get_or_init(|| (keys.clone(), parse_projected(r.get(), keys)));
-        match v {
-            Some(v) if Arc::ptr_eq(cached, keys) || cached == keys => v,
-            _ => self.get(),
+        match parse_projected(r.get(), keys) {
+            Some(v) => Cow::Owned(v),
+            None => Cow::Borrowed(self.get()),
         }
     }
 
@@ -503,8 +498,8 @@ mod tests {
         let v = raw(r#"{"tags":{"a":"1"},"id":"x","ingress":[{"from":1}],"tags":{"b":"2"}}"#);
         // The last of a repeated key, as in the parsed value.
         assert_eq!(
-            v.get_in(&p),
-            &serde_json::json!({"tags": {"b": "2"}, "ingress": [{"from": 1}]})
+            *v.get_in(&p),
+            serde_json::json!({"tags": {"b": "2"}, "ingress": [{"from": 1}]})
         );
         assert!(
             v.parsed.get().is_none(),
@@ -531,22 +526,11 @@ mod tests {
         ] {
             let v = raw(text);
             let want: Value = serde_json::from_str(text).unwrap();
-            assert_eq!(v.get_in(&p), &want, "{text}");
+            assert_eq!(*v.get_in(&p), want, "{text}");
         }
-        assert_eq!(LazyValue::new(None).get_in(&p), &Value::Null);
+        assert_eq!(*LazyValue::new(None).get_in(&p), Value::Null);
         let from = LazyValue::from_value(serde_json::json!({"tags": 1, "id": 2}));
         assert_eq!(from.get_in(&p)["id"], 2);
-    }
-
-    #[test]
-    fn a_value_cached_for_one_key_set_does_not_answer_for_another() {
-        let v = raw(r#"{"tags":1,"name":"n"}"#);
-        assert_eq!(v.get_in(&Projection::keys(["tags"])).get("name"), None);
-        // An equal key set (another allocation) shares the cached value.
-        assert_eq!(v.get_in(&Projection::keys(["tags"]))["tags"], 1);
-        assert!(v.parsed.get().is_none());
-        // Another key set gets the whole value.
-        assert_eq!(v.get_in(&Projection::keys(["name"]))["name"], "n");
     }
 
     #[test]

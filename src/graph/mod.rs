@@ -16,6 +16,7 @@ pub use lazy::Projection;
 use crate::plan::Mode;
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 pub type NodeId = usize;
@@ -181,13 +182,13 @@ impl Node {
     }
 
     /// [`Node::values`] as a projection keeps them: only the top-level attributes it names
-    /// (see [`lazy::Projection`]), for readers that look at nothing else.
-    pub fn values_in(&self, p: &lazy::Projection) -> &Value {
+    /// (see [`lazy::Projection`]), parsed for the caller and not kept.
+    pub fn values_in(&self, p: &lazy::Projection) -> Cow<'_, Value> {
         self.values_lazy().get_in(p)
     }
 
     /// [`Node::sensitive`], projected like [`Node::values_in`].
-    pub fn sensitive_in(&self, p: &lazy::Projection) -> &Value {
+    pub fn sensitive_in(&self, p: &lazy::Projection) -> Cow<'_, Value> {
         if self.values_from_before() {
             self.before_sensitive.get_in(p)
         } else {
@@ -196,9 +197,9 @@ impl Node {
     }
 
     /// [`Node::unknown`], projected like [`Node::values_in`].
-    pub fn unknown_in(&self, p: &lazy::Projection) -> &Value {
+    pub fn unknown_in(&self, p: &lazy::Projection) -> Cow<'_, Value> {
         if self.values_from_before() {
-            &NULL
+            Cow::Borrowed(&NULL)
         } else {
             self.after_unknown.get_in(p)
         }

@@ -12,32 +12,17 @@ use serde_json::Value;
 
 /// Detect the environment of a plan.
 pub fn detect(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> Environment {
-    detect_in(graph, cli_env, cfg, &Projection::all())
+    // Resources' values are read for their tags only: parsed that far, and not kept.
+    detect_with(graph, cli_env, cfg, &Projection::keys(TAG_ATTRIBUTES))
 }
 
-/// The top-level attributes of resource values that detection reads.
-pub fn needs() -> Projection {
-    Projection::keys(TAG_ATTRIBUTES)
-}
-
-/// Where resources' tags are read, in order of preference.
-const TAG_ATTRIBUTES: [&str; 2] = ["tags_all", "tags"];
-
-/// [`detect`], reading resource values through `projection` (shared with the evaluation
-/// that follows, so that each value is parsed once); a projection without the tag
-/// attributes is not used.
-pub fn detect_in(
+/// [`detect`], reading resources' values through `p` (whole values, to compare).
+pub(crate) fn detect_with(
     graph: &Graph,
     cli_env: Option<&str>,
     cfg: &EnvironmentConfig,
-    projection: &Projection,
+    p: &Projection,
 ) -> Environment {
-    let all = Projection::all();
-    let p = if projection.covers(&needs()) {
-        projection
-    } else {
-        &all
-    };
     let (raw, source) = find(graph, cli_env, cfg, p).unwrap_or_else(|| {
         // A sensitive source is never read: the name is printed in every report.
         let skipped = sensitive_sources(graph, cfg, p);
@@ -57,6 +42,9 @@ pub fn detect_in(
         source,
     }
 }
+
+/// Where resources' tags are read, in order of preference.
+const TAG_ATTRIBUTES: [&str; 2] = ["tags_all", "tags"];
 
 fn find(
     graph: &Graph,
@@ -153,7 +141,7 @@ fn resource_tag(graph: &Graph, tag: &str, p: &Projection) -> Option<(String, Str
 fn tag_is_sensitive(n: &crate::graph::Node, attribute: &str, tag: &str, p: &Projection) -> bool {
     use crate::graph::values::{marked, Seg};
     marked(
-        n.sensitive_in(p),
+        &n.sensitive_in(p),
         &[Seg::Key(attribute.to_string()), Seg::Key(tag.to_string())],
     )
 }

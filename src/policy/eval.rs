@@ -10,7 +10,7 @@ use super::context::{NodeCx, PolicyRun, Run};
 use super::model::{Assertion, Policy};
 use super::template::{Placeholder, Template};
 use super::tri::{Fact, Tri, Verdict};
-use crate::graph::{Graph, Node, NodeId, Projection};
+use crate::graph::{Graph, Node, NodeId};
 use crate::report::{Environment, Evidence, Finding, Status};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -24,30 +24,21 @@ pub struct EvalOptions<'a> {
 }
 
 /// Evaluate every policy over the graph. Findings of every status are returned, pass
-/// included; the renderer decides what to show. Values are parsed only as far as the
-/// policies read them (`policy::projection`).
+/// included; the renderer decides what to show. Each policy parses values only as far as it
+/// reads them (`policy::projection`), and drops them when it is done.
 pub fn evaluate(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> Vec<Finding> {
-    evaluate_in(policies, graph, opts, &super::projection::needs(policies))
+    evaluate_run(policies, &Run::new(graph, opts.env, opts.plan_file, false))
 }
 
-/// [`evaluate`], reading values through `projection`, which other readers of the same graph
-/// share (environment detection), so that each value is parsed once. A projection that does
-/// not keep everything these policies read is not used: the values are then read whole.
-pub fn evaluate_in(
-    policies: &[Policy],
-    graph: &Graph,
-    opts: &EvalOptions<'_>,
-    projection: &Projection,
-) -> Vec<Finding> {
-    let projection = if projection.covers(&super::projection::needs(policies)) {
-        projection.clone()
-    } else {
-        Projection::all()
-    };
-    let run = Run::new(graph, opts.env, opts.plan_file, projection);
+/// [`evaluate`] reading whole values, as before projections: the same findings, to compare.
+pub fn evaluate_whole(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> Vec<Finding> {
+    evaluate_run(policies, &Run::new(graph, opts.env, opts.plan_file, true))
+}
+
+fn evaluate_run(policies: &[Policy], run: &Run<'_>) -> Vec<Finding> {
     let chosen: Vec<&Policy> = policies
         .iter()
-        .filter(|p| p.when.applies(&opts.env.name))
+        .filter(|p| p.when.applies(&run.env.name))
         .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -55,7 +46,7 @@ pub fn evaluate_in(
     if threads <= 1 {
         let mut out = Vec::new();
         for p in chosen {
-            evaluate_policy(p, &run, &mut out);
+            evaluate_policy(p, run, &mut out);
         }
         return out;
     }
@@ -71,7 +62,7 @@ pub fn evaluate_in(
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(p) = chosen.get(i) else { break };
                         let mut out = Vec::new();
-                        evaluate_policy(p, &run, &mut out);
+                        evaluate_policy(p, run, &mut out);
                         mine.push((i, out));
                     }
                     mine
@@ -327,14 +318,12 @@ pub fn render(t: &Template, cx: &NodeCx<'_>, facts: &[Fact]) -> String {
             None => "(unset)".into(),
         },
         Placeholder::Values(path) => {
-            let proj = &pr.run.projection;
-            let hits = path.select(n.values_in(proj), n.unknown_in(proj));
+            let (values, unknown, sensitive) = pr.node_values(cx.self_node);
+            let hits = path.select(values, unknown);
             match hits.first() {
                 Some(h) => match h.value {
                     None => "(known after apply)".into(),
-                    Some(v)
-                        if crate::graph::values::sensitive_at(n.sensitive_in(proj), &h.segs) =>
-                    {
+                    Some(v) if crate::graph::values::sensitive_at(sensitive, &h.segs) => {
                         let _ = v;
                         "(sensitive)".into()
                     }

@@ -200,15 +200,15 @@ where = { path = "$.vpc_id", op = "exists" }
     /// environments: the projection misses nothing a policy reads.
     #[test]
     fn projected_runs_find_what_whole_runs_find() {
-        use crate::policy::{evaluate_in, EvalOptions};
+        use crate::policy::{evaluate, evaluate_whole, EvalOptions};
         let root = env!("CARGO_MANIFEST_DIR");
         let policies = crate::policy::load_builtin().unwrap();
-        let projection = needs(&policies).union(&crate::policy::env::needs());
-        let cfg = crate::config::Config::default().environment;
         assert!(
-            !projection.is_all(),
+            !needs(&policies).is_all(),
             "the built-in policies name what they read"
         );
+        let cfg = crate::config::Config::default().environment;
+
         let mut plans = Vec::new();
         let mut dirs = vec![std::path::PathBuf::from(format!("{root}/testdata"))];
         while let Some(d) = dirs.pop() {
@@ -235,8 +235,8 @@ where = { path = "$.vpc_id", op = "exists" }
             );
             // Detection first, as `check` runs it, then the evaluations.
             assert_eq!(
-                crate::policy::env::detect(&whole, None, &cfg),
-                crate::policy::env::detect_in(&projected, None, &cfg, &projection),
+                crate::policy::env::detect_with(&whole, None, &cfg, &Projection::all()),
+                crate::policy::env::detect(&projected, None, &cfg),
                 "{}",
                 plan.display()
             );
@@ -250,8 +250,8 @@ where = { path = "$.vpc_id", op = "exists" }
                     env: &env,
                     plan_file: "p.json",
                 };
-                let a = evaluate_in(&policies, &whole, &opts, &Projection::all());
-                let b = evaluate_in(&policies, &projected, &opts, &projection);
+                let a = evaluate_whole(&policies, &whole, &opts);
+                let b = evaluate(&policies, &projected, &opts);
                 assert_eq!(
                     serde_json::to_string(&a).unwrap(),
                     serde_json::to_string(&b).unwrap(),

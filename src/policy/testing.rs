@@ -159,20 +159,13 @@ fn run_case(file: &Path) -> Result<Vec<String>, String> {
     let plan_path = base.join(case.plan.as_deref().unwrap_or("plan.json"));
     let doc = crate::plan::read(&plan_path.display().to_string()).map_err(|e| e.to_string())?;
     let graph = crate::graph::Graph::from_document(doc);
-    // As `check` reads values: projected, one projection for detection and evaluation.
-    let projection = super::projection::needs(&policies).union(&super::env::needs());
-    let env = super::env::detect_in(
-        &graph,
-        case.env.as_deref(),
-        &config.environment,
-        &projection,
-    );
+    let env = super::env::detect(&graph, case.env.as_deref(), &config.environment);
     let plan_file = plan_path.display().to_string();
     let opts = super::EvalOptions {
         env: &env,
         plan_file: &plan_file,
     };
-    let findings = super::evaluate_in(&policies, &graph, &opts, &projection);
+    let findings = super::evaluate(&policies, &graph, &opts);
     let mut problems = Vec::new();
     for (rule, exp) in &case.expect {
         if !policies.iter().any(|p| &p.id == rule) {
