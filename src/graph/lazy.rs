@@ -4,19 +4,90 @@
 //! `prior_state`), and a policy pack looks at only a few resource types. Keeping the text and
 //! parsing it when a policy asks makes a check cost little more than reading the bytes, and
 //! keeps memory near the size of the file instead of the ~8× of a parsed `Value` tree.
+//!
+//! Policies read a few top-level attributes of many instances (`$.tags_all` of every `aws_*`
+//! resource). [`LazyValue::get_in`] parses only the top-level attributes a [`Projection`]
+//! names and skips the others without building them, and does not cache the result: the
+//! reader keeps it as long as it needs it (a policy, while it runs). [`LazyValue::get`]
+//! parses everything and keeps it, for the consumers that walk whole values (analyses,
+//! explain, graph output).
 
 use super::values::Seg;
 use crate::plan::RawText;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Raw JSON text, parsed once on demand.
 #[derive(Default)]
 pub struct LazyValue {
     raw: Option<RawText>,
+    /// The whole value.
     parsed: OnceLock<Value>,
+}
+
+/// Top-level attribute names.
+pub type KeySet = HashSet<String, foldhash::fast::RandomState>;
+
+/// Which top-level attributes of resource values (and of their unknown and sensitive
+/// markers, which share their shape) a reader may look at: all, or the attributes named.
+///
+/// A projected value is the whole value when it is not an object (`null`, or a marker tree
+/// that is `true` as a whole), else the object with only the named keys, each whole. So any
+/// lookup that starts with a named key — a value, an "unknown" or a "sensitive" answer —
+/// gives exactly what it gives on the whole value; anything else must use [`Projection::all`].
+#[derive(Debug, Clone, Default)]
+pub struct Projection(Option<Arc<KeySet>>);
+
+impl Projection {
+    /// Every attribute: the whole values.
+    pub fn all() -> Projection {
+        Projection(None)
+    }
+
+    /// Only these top-level attributes.
+    pub fn keys<S: Into<String>>(keys: impl IntoIterator<Item = S>) -> Projection {
+        Projection(Some(Arc::new(keys.into_iter().map(Into::into).collect())))
+    }
+
+    /// True when every attribute is kept.
+    pub fn is_all(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// True when the attribute is kept.
+    pub fn includes(&self, key: &str) -> bool {
+        self.0.as_ref().is_none_or(|k| k.contains(key))
+    }
+
+    /// True when everything `other` keeps is kept here.
+    pub fn covers(&self, other: &Projection) -> bool {
+        match (&self.0, &other.0) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(a), Some(b)) => b.iter().all(|k| a.contains(k)),
+        }
+    }
+
+    /// The attributes kept by either.
+    pub fn union(&self, other: &Projection) -> Projection {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Projection::keys(a.iter().chain(b.iter()).cloned()),
+            _ => Projection::all(),
+        }
+    }
+
+    /// The kept attributes, sorted (`None`: all).
+    pub fn sorted_keys(&self) -> Option<Vec<&str>> {
+        self.0.as_ref().map(|k| {
+            let mut v: Vec<&str> = k.iter().map(String::as_str).collect();
+            v.sort_unstable();
+            v
+        })
+    }
 }
 
 impl fmt::Debug for LazyValue {
@@ -71,6 +142,21 @@ impl LazyValue {
         }
     }
 
+    /// The value as `projection` keeps it (see [`Projection`]), parsed now and not kept:
+    /// borrowed when the whole value is what it keeps, or was parsed already.
+    pub fn get_in(&self, projection: &Projection) -> Cow<'_, Value> {
+        let (Some(keys), Some(r)) = (&projection.0, &self.raw) else {
+            return Cow::Borrowed(self.get());
+        };
+        if let Some(v) = self.parsed.get() {
+            return Cow::Borrowed(v);
+        }
+        match parse_projected(r.get(), keys) {
+            Some(v) => Cow::Owned(v),
+            None => Cow::Borrowed(self.get()),
+        }
+    }
+
     /// Visit every string leaf with its path, without building a `Value` tree. A key repeated
     /// in one object (the read accepts repeats; the last one counts, as in the parsed
     /// `Value`) retracts what was visited under its earlier occurrence: `sink.retract(path)`.
@@ -101,6 +187,69 @@ impl LazyValue {
         };
         let mut de = serde_json::Deserializer::from_str(r.get());
         de.deserialize_map(IdArn).unwrap_or_default()
+    }
+}
+
+/// The value of `text` with only the top-level attributes in `keys` when it is an object;
+/// `None` if it does not parse (the caller then answers as [`LazyValue::get`] does). Skipped
+/// attributes are checked for syntax only, not for what a `Value` parse also refuses (depth,
+/// numbers out of range, lone surrogates): the plan's input guard refused those already.
+fn parse_projected(text: &str, keys: &KeySet) -> Option<Value> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = de.deserialize_any(Project(keys)).ok()?;
+    de.end().ok()?;
+    Some(v)
+}
+
+/// The top level of a projected value: an object keeps the named attributes (the last one
+/// when a key is repeated, as in a parsed `Value`) and skips the others without building
+/// them; any other JSON value is kept as it is.
+struct Project<'k>(&'k KeySet);
+
+impl<'de> Visitor<'de> for Project<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(k) = map.next_key::<Key<'de>>()? {
+            if self.0.contains(k.0.as_ref()) {
+                out.insert(k.0.into_owned(), map.next_value::<Value>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    // Not an object: the whole value, exactly as `serde_json::from_str` builds it.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(x) = seq.next_element::<Value>()? {
+            out.push(x);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
 }
 
@@ -341,6 +490,58 @@ mod tests {
                 ("vpc_id".to_string(), "vpc-new".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_projection_keeps_the_named_attributes_whole() {
+        let p = Projection::keys(["tags", "ingress"]);
+        let v = raw(r#"{"tags":{"a":"1"},"id":"x","ingress":[{"from":1}],"tags":{"b":"2"}}"#);
+        // The last of a repeated key, as in the parsed value.
+        assert_eq!(
+            *v.get_in(&p),
+            serde_json::json!({"tags": {"b": "2"}, "ingress": [{"from": 1}]})
+        );
+        assert!(
+            v.parsed.get().is_none(),
+            "projecting must not parse it whole"
+        );
+        // Whole values are still whole, and then answer for the projection too.
+        assert_eq!(v.get()["id"], "x");
+        assert_eq!(v.get_in(&p)["id"], "x");
+        assert_eq!(v.get_in(&Projection::all())["id"], "x");
+    }
+
+    #[test]
+    fn anything_but_an_object_is_kept_as_it_is() {
+        let p = Projection::keys(["tags"]);
+        for text in [
+            "true",
+            "false",
+            "null",
+            "[1,{\"a\":2}]",
+            "\"s\"",
+            "1.5",
+            "-3",
+            "7",
+        ] {
+            let v = raw(text);
+            let want: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(*v.get_in(&p), want, "{text}");
+        }
+        assert_eq!(*LazyValue::new(None).get_in(&p), Value::Null);
+        let from = LazyValue::from_value(serde_json::json!({"tags": 1, "id": 2}));
+        assert_eq!(from.get_in(&p)["id"], 2);
+    }
+
+    #[test]
+    fn projections_combine() {
+        let a = Projection::keys(["a"]);
+        let ab = a.union(&Projection::keys(["b"]));
+        assert!(ab.covers(&a) && !a.covers(&ab));
+        assert!(Projection::all().covers(&ab) && !ab.covers(&Projection::all()));
+        assert!(a.union(&Projection::all()).is_all());
+        assert_eq!(ab.sorted_keys(), Some(vec!["a", "b"]));
+        assert!(ab.includes("b") && !ab.includes("c") && Projection::all().includes("c"));
     }
 
     #[test]

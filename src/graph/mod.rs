@@ -11,10 +11,12 @@ mod resolve;
 pub mod values;
 
 pub use address::Index;
+pub use lazy::Projection;
 
 use crate::plan::Mode;
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 pub type NodeId = usize;
@@ -176,6 +178,30 @@ impl Node {
             &NULL
         } else {
             self.after_unknown.get()
+        }
+    }
+
+    /// [`Node::values`] as a projection keeps them: only the top-level attributes it names
+    /// (see [`lazy::Projection`]), parsed for the caller and not kept.
+    pub fn values_in(&self, p: &lazy::Projection) -> Cow<'_, Value> {
+        self.values_lazy().get_in(p)
+    }
+
+    /// [`Node::sensitive`], projected like [`Node::values_in`].
+    pub fn sensitive_in(&self, p: &lazy::Projection) -> Cow<'_, Value> {
+        if self.values_from_before() {
+            self.before_sensitive.get_in(p)
+        } else {
+            self.after_sensitive.get_in(p)
+        }
+    }
+
+    /// [`Node::unknown`], projected like [`Node::values_in`].
+    pub fn unknown_in(&self, p: &lazy::Projection) -> Cow<'_, Value> {
+        if self.values_from_before() {
+            Cow::Borrowed(&NULL)
+        } else {
+            self.after_unknown.get_in(p)
         }
     }
 

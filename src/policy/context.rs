@@ -6,9 +6,10 @@ use super::eval_operand::fill;
 use super::model::{MetaOf, Policy, Scope};
 use super::ops::{Op, Prepared};
 use super::template::Placeholder;
-use crate::graph::{Graph, NodeId};
+use crate::graph::{Graph, NodeId, Projection};
 use crate::report::Environment;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::sync::OnceLock;
 
@@ -26,10 +27,12 @@ pub struct Run<'a> {
     pub types: Vec<&'a str>,
     /// `meta:` documents, built when first read.
     metas: Vec<OnceLock<Value>>,
+    /// Read whole values rather than each policy's projection (to compare the two).
+    pub whole: bool,
 }
 
 impl<'a> Run<'a> {
-    pub fn new(graph: &'a Graph, env: &'a Environment, plan_file: &'a str) -> Run<'a> {
+    pub fn new(graph: &'a Graph, env: &'a Environment, plan_file: &'a str, whole: bool) -> Run<'a> {
         let vars = Value::Object(
             graph
                 .variables
@@ -44,6 +47,7 @@ impl<'a> Run<'a> {
             vars,
             types: graph.types(),
             metas: (0..graph.nodes.len()).map(|_| OnceLock::new()).collect(),
+            whole,
         }
     }
 }
@@ -102,6 +106,21 @@ pub struct PolicyRun<'a> {
     /// Per hop: instances of the hop's types with references that could not be followed on a
     /// matching attribute (they might point here).
     pub(crate) incoming_unresolved: Vec<OnceCell<Vec<(NodeId, String)>>>,
+    /// The top-level attributes of values this policy reads (`policy::projection`).
+    projection: Projection,
+    /// Per node: its values and markers as the projection keeps them, parsed when the policy
+    /// first reads them and dropped with it, so that a run keeps the values of the policies
+    /// running, not of every policy.
+    docs: Vec<OnceCell<Box<NodeDoc>>>,
+}
+
+/// A node's values and markers as a policy reads them: each its own parse of the projected
+/// part, or `None` for the node's whole value (kept by the graph: the projection keeps all,
+/// or the value was parsed whole already).
+struct NodeDoc {
+    values: Option<Value>,
+    unknown: Option<Value>,
+    sensitive: Option<Value>,
 }
 
 impl<'a> PolicyRun<'a> {
@@ -111,7 +130,38 @@ impl<'a> PolicyRun<'a> {
             policy,
             operands: (0..policy.operand_slots).map(|_| OnceCell::new()).collect(),
             incoming_unresolved: (0..policy.hop_slots).map(|_| OnceCell::new()).collect(),
+            projection: if run.whole {
+                Projection::all()
+            } else {
+                super::projection::needs(std::slice::from_ref(policy))
+            },
+            docs: (0..run.graph.nodes.len())
+                .map(|_| OnceCell::new())
+                .collect(),
         }
+    }
+
+    /// A node's values, unknown and sensitive markers, as this policy reads them: parsed
+    /// when it first reads them, and dropped with it.
+    pub fn node_values(&self, id: NodeId) -> (&Value, &Value, &Value) {
+        let n = self.run.graph.node(id);
+        let d = self.docs[id].get_or_init(|| {
+            let own = |c: Cow<'_, Value>| match c {
+                Cow::Owned(v) => Some(v),
+                Cow::Borrowed(_) => None,
+            };
+            let p = &self.projection;
+            Box::new(NodeDoc {
+                values: own(n.values_in(p)),
+                unknown: own(n.unknown_in(p)),
+                sensitive: own(n.sensitive_in(p)),
+            })
+        });
+        (
+            d.values.as_ref().unwrap_or_else(|| n.values()),
+            d.unknown.as_ref().unwrap_or_else(|| n.unknown()),
+            d.sensitive.as_ref().unwrap_or_else(|| n.sensitive()),
+        )
     }
 
     /// A template operand, filled and prepared once per run.
@@ -231,11 +281,11 @@ impl<'a> NodeCx<'a> {
                 };
             }
         };
-        let n = self.graph().node(id);
+        let (values, unknown, sensitive) = self.pr.node_values(id);
         Doc {
-            values: n.values(),
-            unknown: n.unknown(),
-            sensitive: n.sensitive(),
+            values,
+            unknown,
+            sensitive,
             node: Some(id),
             meta: false,
         }

@@ -6,15 +6,26 @@
 //! to a canonical one (`pr-123` → `test`, `Production` → `prod`).
 
 use crate::config::EnvironmentConfig;
-use crate::graph::Graph;
+use crate::graph::{Graph, Projection};
 use crate::report::Environment;
 use serde_json::Value;
 
 /// Detect the environment of a plan.
 pub fn detect(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> Environment {
-    let (raw, source) = find(graph, cli_env, cfg).unwrap_or_else(|| {
+    // Resources' values are read for their tags only: parsed that far, and not kept.
+    detect_with(graph, cli_env, cfg, &Projection::keys(TAG_ATTRIBUTES))
+}
+
+/// [`detect`], reading resources' values through `p` (whole values, to compare).
+pub(crate) fn detect_with(
+    graph: &Graph,
+    cli_env: Option<&str>,
+    cfg: &EnvironmentConfig,
+    p: &Projection,
+) -> Environment {
+    let (raw, source) = find(graph, cli_env, cfg, p).unwrap_or_else(|| {
         // A sensitive source is never read: the name is printed in every report.
-        let skipped = sensitive_sources(graph, cfg);
+        let skipped = sensitive_sources(graph, cfg, p);
         let source = if skipped.is_empty() {
             "default".to_string()
         } else {
@@ -32,7 +43,15 @@ pub fn detect(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> 
     }
 }
 
-fn find(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> Option<(String, String)> {
+/// Where resources' tags are read, in order of preference.
+const TAG_ATTRIBUTES: [&str; 2] = ["tags_all", "tags"];
+
+fn find(
+    graph: &Graph,
+    cli_env: Option<&str>,
+    cfg: &EnvironmentConfig,
+    p: &Projection,
+) -> Option<(String, String)> {
     if let Some(e) = cli_env.map(str::trim).filter(|e| !e.is_empty()) {
         return Some((e.to_string(), "--env".into()));
     }
@@ -52,7 +71,7 @@ fn find(graph: &Graph, cli_env: Option<&str>, cfg: &EnvironmentConfig) -> Option
         }
     }
     for tag in &cfg.tags {
-        if let Some(found) = resource_tag(graph, tag) {
+        if let Some(found) = resource_tag(graph, tag, p) {
             return Some(found);
         }
     }
@@ -82,17 +101,17 @@ fn default_tag(graph: &Graph, tag: &str) -> Option<(String, String)> {
 }
 
 /// The most common value of the tag on resources (`tags_all` includes provider default tags).
-fn resource_tag(graph: &Graph, tag: &str) -> Option<(String, String)> {
+fn resource_tag(graph: &Graph, tag: &str, p: &Projection) -> Option<(String, String)> {
     let mut counts: Vec<(String, usize, String)> = Vec::new();
     for n in &graph.nodes {
-        if ["tags_all", "tags"]
+        if TAG_ATTRIBUTES
             .iter()
-            .any(|k| tag_is_sensitive(n, k, tag))
+            .any(|k| tag_is_sensitive(n, k, tag, p))
         {
             continue;
         }
-        let v = n.values();
-        let value = ["tags_all", "tags"]
+        let v = n.values_in(p);
+        let value = TAG_ATTRIBUTES
             .iter()
             .find_map(|k| v.get(k).and_then(|t| t.get(tag)).and_then(Value::as_str));
         let Some(s) = value.filter(|s| !s.trim().is_empty()) else {
@@ -119,16 +138,16 @@ fn resource_tag(graph: &Graph, tag: &str) -> Option<(String, String)> {
     Some((best.0.clone(), format!("tag `{tag}` on {}{note}", best.2)))
 }
 
-fn tag_is_sensitive(n: &crate::graph::Node, attribute: &str, tag: &str) -> bool {
+fn tag_is_sensitive(n: &crate::graph::Node, attribute: &str, tag: &str, p: &Projection) -> bool {
     use crate::graph::values::{marked, Seg};
     marked(
-        n.sensitive(),
+        &n.sensitive_in(p),
         &[Seg::Key(attribute.to_string()), Seg::Key(tag.to_string())],
     )
 }
 
 /// The configured variables and tags that hold a name but are sensitive.
-fn sensitive_sources(graph: &Graph, cfg: &EnvironmentConfig) -> Vec<String> {
+fn sensitive_sources(graph: &Graph, cfg: &EnvironmentConfig, p: &Projection) -> Vec<String> {
     let mut out: Vec<String> = cfg
         .variables
         .iter()
@@ -137,8 +156,9 @@ fn sensitive_sources(graph: &Graph, cfg: &EnvironmentConfig) -> Vec<String> {
         .collect();
     for tag in &cfg.tags {
         let hidden = graph.nodes.iter().any(|n| {
-            ["tags_all", "tags"].iter().any(|k| {
-                n.values().get(*k).and_then(|t| t.get(tag)).is_some() && tag_is_sensitive(n, k, tag)
+            TAG_ATTRIBUTES.iter().any(|k| {
+                n.values_in(p).get(*k).and_then(|t| t.get(tag)).is_some()
+                    && tag_is_sensitive(n, k, tag, p)
             })
         });
         if hidden {

@@ -24,12 +24,21 @@ pub struct EvalOptions<'a> {
 }
 
 /// Evaluate every policy over the graph. Findings of every status are returned, pass
-/// included; the renderer decides what to show.
+/// included; the renderer decides what to show. Each policy parses values only as far as it
+/// reads them (`policy::projection`), and drops them when it is done.
 pub fn evaluate(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> Vec<Finding> {
-    let run = Run::new(graph, opts.env, opts.plan_file);
+    evaluate_run(policies, &Run::new(graph, opts.env, opts.plan_file, false))
+}
+
+/// [`evaluate`] reading whole values, as before projections: the same findings, to compare.
+pub fn evaluate_whole(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> Vec<Finding> {
+    evaluate_run(policies, &Run::new(graph, opts.env, opts.plan_file, true))
+}
+
+fn evaluate_run(policies: &[Policy], run: &Run<'_>) -> Vec<Finding> {
     let chosen: Vec<&Policy> = policies
         .iter()
-        .filter(|p| p.when.applies(&opts.env.name))
+        .filter(|p| p.when.applies(&run.env.name))
         .collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -37,7 +46,7 @@ pub fn evaluate(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> V
     if threads <= 1 {
         let mut out = Vec::new();
         for p in chosen {
-            evaluate_policy(p, &run, &mut out);
+            evaluate_policy(p, run, &mut out);
         }
         return out;
     }
@@ -53,7 +62,7 @@ pub fn evaluate(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> V
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(p) = chosen.get(i) else { break };
                         let mut out = Vec::new();
-                        evaluate_policy(p, &run, &mut out);
+                        evaluate_policy(p, run, &mut out);
                         mine.push((i, out));
                     }
                     mine
@@ -309,11 +318,12 @@ pub fn render(t: &Template, cx: &NodeCx<'_>, facts: &[Fact]) -> String {
             None => "(unset)".into(),
         },
         Placeholder::Values(path) => {
-            let hits = path.select(n.values(), n.unknown());
+            let (values, unknown, sensitive) = pr.node_values(cx.self_node);
+            let hits = path.select(values, unknown);
             match hits.first() {
                 Some(h) => match h.value {
                     None => "(known after apply)".into(),
-                    Some(v) if crate::graph::values::sensitive_at(n.sensitive(), &h.segs) => {
+                    Some(v) if crate::graph::values::sensitive_at(sensitive, &h.segs) => {
                         let _ = v;
                         "(sensitive)".into()
                     }

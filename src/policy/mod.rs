@@ -23,6 +23,7 @@ mod operand;
 pub mod ops;
 pub mod path;
 mod path_filter;
+pub mod projection;
 mod raw;
 mod relation;
 mod relation_eval;
@@ -35,7 +36,7 @@ mod validate_cond;
 mod validate_rel;
 pub mod waiver;
 
-pub use eval::{evaluate, EvalOptions};
+pub use eval::{evaluate, evaluate_whole, EvalOptions};
 pub use load::friendly as friendly_toml;
 pub use load::{
     builtin_files, is_policy_file, load, load_builtin, load_dir, load_paths, load_texts, merge,

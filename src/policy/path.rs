@@ -72,6 +72,24 @@ impl JsonPath {
         self.singular.is_some()
     }
 
+    /// The top-level attributes the path can read, when its first step names them
+    /// (`$.tags_all…`, `$['name', 'name_prefix']…`): every later step, filters included,
+    /// works inside their values. `None` when it may read any (`$`, `$.*`, `$..x`, `$[0]`, a
+    /// filter on the root): see `policy::projection`.
+    pub fn top_keys(&self) -> Option<Vec<&str>> {
+        fn name(s: &Selector) -> Option<&str> {
+            match s {
+                Selector::Name(n) => Some(n.as_str()),
+                _ => None,
+            }
+        }
+        match self.query.segments.first()? {
+            Segment::Selector(s) => Some(vec![name(s)?]),
+            Segment::Selectors(ss) => ss.iter().map(name).collect(),
+            Segment::Descendant(_) => None,
+        }
+    }
+
     /// Every value the path selects in `values`, plus a hit with `value: None` wherever the
     /// path enters a part that `unknown` marks as known only after apply. A singular path
     /// that selects nothing yields one hit with `null` (Terraform writes unset attributes as
