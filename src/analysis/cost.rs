@@ -229,8 +229,26 @@ fn price(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
 }
 
 /// [`price`], with class names masked but sizes as they are.
+/// The types [`price_shown`] prices from their attributes; any other type is priced only by
+/// the flat tables.
+const SIZED: [&str; 7] = [
+    "aws_db_instance",
+    "aws_rds_cluster_instance",
+    "aws_instance",
+    "aws_elasticache_cluster",
+    "aws_elasticache_replication_group",
+    "aws_eks_node_group",
+    "aws_opensearch_domain",
+];
+
 fn price_shown(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
     let node = g.node(id);
+    let t = node.type_.as_str();
+    // Decide from the type first: parsing the value of every node in the plan only to find
+    // that its type has no price was the estimate's largest cost in memory.
+    if !SIZED.contains(&t) && !p.flat_hourly.contains_key(t) && !p.monthly.contains_key(t) {
+        return None;
+    }
     let v = node.values();
     let unknown = |k: &str| {
         node.unknown()
@@ -261,7 +279,8 @@ fn price_shown(g: &Graph, id: NodeId, p: &Prices) -> Option<Priced> {
             None => Priced::none(format!("`{attr}` is known only after apply")),
         }
     };
-    Some(match node.type_.as_str() {
+    // Every type matched by name below is in `SIZED`.
+    Some(match t {
         "aws_db_instance" => {
             let multi = v.get("multi_az").and_then(Value::as_bool).unwrap_or(false);
             let copies = if multi { 2.0 } else { 1.0 };
