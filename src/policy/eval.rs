@@ -399,16 +399,16 @@ fn build(
     evidence.shrink_to_fit();
     related.shrink_to_fit();
     Finding {
-        rule: p.id.clone(),
+        rule: pr.rule.clone(),
         severity: p.severity,
         status,
         resource: resource.to_string(),
-        plan: pr.run.plan_file.to_string(),
+        plan: pr.run.plan.clone(),
         message,
         evidence,
         related,
         remediation: (status != Status::Pass)
-            .then(|| p.remediation.clone())
+            .then(|| pr.remediation.clone())
             .flatten(),
         waiver: None,
         blocking: false,
