@@ -320,7 +320,7 @@ pub fn gate(
         let severe = f.severity.at_least(threshold);
         let unknown_fails = fail_on_unknown
             || by_id
-                .get(f.rule.as_str())
+                .get(&*f.rule)
                 .is_some_and(|p| p.on_unknown == OnUnknown::Fail);
         f.blocking = severe
             && match f.status {

@@ -66,11 +66,11 @@ fn full_report() -> Report {
         Status::Waived,
         "aws_db_instance.legacy",
     );
-    waived.waiver = Some(WaiverRef {
+    waived.waiver = Some(Box::new(WaiverRef {
         reason: "migrating in Q3".into(),
         owner: Some("team-db".into()),
         expires: "2030-01-01".into(),
-    });
+    }));
     let mut unknown = finding(
         "network.peering-route-missing",
         Severity::Medium,

@@ -11,7 +11,7 @@ use crate::report::Environment;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 static EMPTY: Value = Value::Null;
 static NOT_SENSITIVE: Value = Value::Bool(false);
@@ -20,7 +20,8 @@ static NOT_SENSITIVE: Value = Value::Bool(false);
 pub struct Run<'a> {
     pub graph: &'a Graph,
     pub env: &'a Environment,
-    pub plan_file: &'a str,
+    /// The plan file, as named in findings: shared by every finding.
+    pub plan: Arc<str>,
     /// The root variables as one object, for `var:$…` paths.
     pub vars: Value,
     /// Every resource type in the graph, computed once for all policies.
@@ -43,7 +44,7 @@ impl<'a> Run<'a> {
         Run {
             graph,
             env,
-            plan_file,
+            plan: plan_file.into(),
             vars,
             types: graph.types(),
             metas: (0..graph.nodes.len()).map(|_| OnceLock::new()).collect(),
@@ -102,6 +103,9 @@ fn meta(n: &crate::graph::Node) -> Value {
 pub struct PolicyRun<'a> {
     pub run: &'a Run<'a>,
     pub policy: &'a Policy,
+    /// The policy's id and remediation, shared by all its findings.
+    pub rule: Arc<str>,
+    pub remediation: Option<Arc<str>>,
     operands: Vec<OnceCell<Result<(Value, Prepared), String>>>,
     /// Per hop: instances of the hop's types with references that could not be followed on a
     /// matching attribute (they might point here).
@@ -128,6 +132,8 @@ impl<'a> PolicyRun<'a> {
         PolicyRun {
             run,
             policy,
+            rule: policy.id.as_str().into(),
+            remediation: policy.remediation.as_deref().map(Arc::from),
             operands: (0..policy.operand_slots).map(|_| OnceCell::new()).collect(),
             incoming_unresolved: (0..policy.hop_slots).map(|_| OnceCell::new()).collect(),
             projection: if run.whole {

@@ -378,8 +378,12 @@ fn build(
     facts: Vec<Fact>,
 ) -> Finding {
     let p = pr.policy;
-    let mut evidence: Vec<Evidence> = Vec::new();
-    let mut related: Vec<String> = Vec::new();
+    // Sized for every fact's items and trimmed after the dedup: a vector grown by `push`
+    // starts at 4 slots, and a finding (tens of thousands are kept to the end) has one
+    // piece of evidence or none nearly always.
+    let mut evidence: Vec<Evidence> =
+        Vec::with_capacity(facts.iter().map(|f| f.evidence.len()).sum());
+    let mut related: Vec<String> = Vec::with_capacity(facts.iter().map(|f| f.related.len()).sum());
     for f in facts {
         for e in f.evidence {
             if !evidence.contains(&e) {
@@ -392,17 +396,19 @@ fn build(
             }
         }
     }
+    evidence.shrink_to_fit();
+    related.shrink_to_fit();
     Finding {
-        rule: p.id.clone(),
+        rule: pr.rule.clone(),
         severity: p.severity,
         status,
         resource: resource.to_string(),
-        plan: pr.run.plan_file.to_string(),
+        plan: pr.run.plan.clone(),
         message,
         evidence,
         related,
         remediation: (status != Status::Pass)
-            .then(|| p.remediation.clone())
+            .then(|| pr.remediation.clone())
             .flatten(),
         waiver: None,
         blocking: false,

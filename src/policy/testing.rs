@@ -181,7 +181,7 @@ fn run_case(file: &Path) -> Result<Vec<String>, String> {
             .iter()
             .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
         {
-            if !case.expect.contains_key(&f.rule) {
+            if !case.expect.contains_key(&*f.rule) {
                 problems.push(format!(
                     "{}: {}: unexpected {} ({}); add the rule under [expect] or fix the plan",
                     f.rule,
@@ -207,7 +207,7 @@ fn policies(case: &RawCase, base: &Path) -> Result<Vec<Policy>, String> {
 }
 
 fn compare(rule: &str, exp: &RawExpect, findings: &[Finding], problems: &mut Vec<String>) {
-    let of_rule: Vec<&Finding> = findings.iter().filter(|f| f.rule == rule).collect();
+    let of_rule: Vec<&Finding> = findings.iter().filter(|f| &*f.rule == rule).collect();
     let got = |status: Status| -> Vec<&str> {
         of_rule
             .iter()

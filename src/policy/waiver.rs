@@ -73,7 +73,7 @@ pub fn apply(
         used[i] = true;
         let waivable = policies
             .iter()
-            .find(|p| p.id == f.rule)
+            .find(|p| *p.id == *f.rule)
             .is_none_or(|p| !p.tags.iter().any(|t| t == NOT_WAIVABLE));
         if !waivable {
             notes.push(format!(
@@ -95,11 +95,11 @@ pub fn apply(
             continue;
         }
         f.status = Status::Waived;
-        f.waiver = Some(WaiverRef {
+        f.waiver = Some(Box::new(WaiverRef {
             reason: w.reason.clone(),
             owner: w.owner.clone(),
             expires: w.expires.clone(),
-        });
+        }));
     }
     (used, notes)
 }

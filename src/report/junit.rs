@@ -179,7 +179,7 @@ fn write_suites(report: &Report, w: &mut impl Write) -> io::Result<()> {
     let mut order: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
     let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
-        if !by_rule.contains_key(f.rule.as_str()) && !order.contains(&f.rule.as_str()) {
+        if !by_rule.contains_key(&*f.rule) && !order.contains(&&*f.rule) {
             order.push(&f.rule);
         }
         by_rule.entry(&f.rule).or_default().push(f);
@@ -256,11 +256,11 @@ mod tests {
     fn waived_is_skipped() {
         let mut r = sample();
         r.findings[0].status = Status::Waived;
-        r.findings[0].waiver = Some(WaiverRef {
+        r.findings[0].waiver = Some(Box::new(WaiverRef {
             reason: "ok <for now>".into(),
             owner: None,
             expires: "2030-01-01".into(),
-        });
+        }));
         let s = junit(&r);
         assert!(
             s.contains("<skipped message=\"waived: ok &lt;for now&gt; (until 2030-01-01)\"/>"),

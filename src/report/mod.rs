@@ -14,6 +14,7 @@ pub mod table;
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Text from the plan made safe for a terminal: control characters (an escape sequence in a
 /// resource name or a value) are written as escapes, so they cannot drive the terminal.
@@ -246,24 +247,30 @@ pub struct WaiverRef {
 }
 
 /// One (policy, resource) result.
+///
+/// A large plan gives tens of thousands of findings, all kept until the report is written:
+/// the text that is the same for every finding of a policy (its id, its remediation) and of
+/// a plan (the file name) is shared, not copied into each.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// Policy id, `<pack>.<name>`.
-    pub rule: String,
+    pub rule: Arc<str>,
     pub severity: Severity,
     pub status: Status,
     /// Full instance address.
     pub resource: String,
     /// The plan file the resource is in.
-    pub plan: String,
+    pub plan: Arc<str>,
     pub message: String,
     pub evidence: Vec<Evidence>,
     /// Addresses of related resources (the route tables lacking a route, the dependants).
     pub related: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub remediation: Option<String>,
+    pub remediation: Option<Arc<str>>,
+    /// Boxed: few findings are waived, and the box is a pointer where the struct is three
+    /// strings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<WaiverRef>,
+    pub waiver: Option<Box<WaiverRef>>,
     /// This finding fails the gate (`--fail-on`, `--fail-on-unknown`, the policy's
     /// `on_unknown`): set by the CLI once, so every format and the exit code agree.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -370,19 +370,20 @@ fn result<'a>(f: &'a Finding, rule_index: usize, opts: Options<'_>) -> SarifResu
 pub fn render(report: &Report, opts: Options<'_>, w: &mut dyn Write) -> io::Result<()> {
     // Rules: the report's, then any rule a finding names that the report did not list.
     let mut rules: Vec<RuleInfo> = report.rules.clone();
-    let mut index: HashMap<String, usize> = rules
+    let mut index: HashMap<&str, usize> = report
+        .rules
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.id.clone(), i))
+        .map(|(i, r)| (r.id.as_str(), i))
         .collect();
     for f in &report.findings {
-        if !index.contains_key(&f.rule) {
-            index.insert(f.rule.clone(), rules.len());
+        if !index.contains_key(&*f.rule) {
+            index.insert(&f.rule, rules.len());
             rules.push(RuleInfo {
-                id: f.rule.clone(),
-                title: f.rule.clone(),
+                id: f.rule.to_string(),
+                title: f.rule.to_string(),
                 severity: f.severity,
-                remediation: f.remediation.clone(),
+                remediation: f.remediation.as_deref().map(str::to_string),
                 docs: None,
             });
         }
@@ -391,7 +392,7 @@ pub fn render(report: &Report, opts: Options<'_>, w: &mut dyn Write) -> io::Resu
         .findings
         .iter()
         .filter(|f| f.status != Status::Pass)
-        .map(|f| result(f, index[&f.rule], opts))
+        .map(|f| result(f, index[&*f.rule], opts))
         .collect();
     let log = Log {
         schema: SCHEMA,
@@ -490,11 +491,11 @@ mod tests {
     fn waived_findings_are_suppressed_with_justification() {
         let mut r = sample();
         r.findings[0].status = Status::Waived;
-        r.findings[0].waiver = Some(WaiverRef {
+        r.findings[0].waiver = Some(Box::new(WaiverRef {
             reason: "legacy database, migrating in Q3".into(),
             owner: Some("dba".into()),
             expires: "2030-01-01".into(),
-        });
+        }));
         let v = sarif(&r, Options::default());
         let s = &v["runs"][0]["results"][0]["suppressions"][0];
         assert_eq!(s["kind"], "external");
