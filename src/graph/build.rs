@@ -5,7 +5,7 @@
 use super::address::{Index, InstanceAddress};
 use super::lazy::LazyValue;
 use super::{resolve, Action, Graph, Meta, Node, SourceKind};
-use crate::plan::{Module, Plan, Resource, ResourceChange, StateDoc};
+use crate::plan::{Module, Plan, RawText, Resource, ResourceChange, StateDoc};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -59,10 +59,8 @@ pub fn from_plan(mut plan: Plan) -> Graph {
         .iter()
         .map(|(k, p)| (k.clone(), p.expressions.clone().into_iter().collect()))
         .collect();
-    // The graph outlives the plan's text only with copies of what its nodes keep.
-    for n in &mut nodes {
-        n.detach();
-    }
+    // The graph outlives the plan's text only with a copy of what its nodes keep.
+    RawText::share_one_copy(nodes.iter_mut().flat_map(Node::kept_texts));
     drop(plan);
     let mut graph = empty(nodes, meta, variables, provider_expressions);
     graph.sensitive_variables = sensitive_variables;
@@ -92,9 +90,7 @@ pub fn from_state(mut state: StateDoc) -> Graph {
         has_configuration: false,
         has_prior_state: true,
     };
-    for n in &mut nodes {
-        n.detach();
-    }
+    RawText::share_one_copy(nodes.iter_mut().flat_map(Node::kept_texts));
     let mut graph = empty(nodes, meta, Default::default(), Default::default());
     let (edges, unresolved) = resolve::resolve_state(&graph.nodes, &depends);
     graph.edges = edges;

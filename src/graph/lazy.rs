@@ -118,11 +118,9 @@ impl LazyValue {
         l
     }
 
-    /// Keep a copy of the text instead of a span of the plan's (see [`RawText::detach`]).
-    pub fn detach(&mut self) {
-        if let Some(r) = &mut self.raw {
-            r.detach();
-        }
+    /// The raw text, if the value was not parsed from the start.
+    pub fn raw_mut(&mut self) -> Option<&mut RawText> {
+        self.raw.as_mut()
     }
 
     /// True when the JSON was `null` or absent.

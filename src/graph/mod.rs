@@ -107,7 +107,8 @@ pub struct Node {
     pub action_reason: Option<String>,
     pub deposed: Option<String>,
     pub previous_address: Option<String>,
-    /// Values before the change (null for a create); parsed on first use.
+    /// Values before the change (null for a create); parsed on first use. Kept only when
+    /// they are the values (a delete): null in a graph otherwise (see [`Node::kept_texts`]).
     pub before: lazy::LazyValue,
     /// Values after the change (null for a delete; unknown values are absent); parsed on
     /// first use.
@@ -140,22 +141,24 @@ impl Node {
         }
     }
 
-    /// Own copies of the raw values and markers (see [`lazy::LazyValue::detach`]).
-    pub fn detach(&mut self) {
-        for v in [
+    /// The raw values and markers the node keeps, for [`crate::plan::RawText::share_one_copy`].
+    /// `before` and its markers are read only when they are the values ([`Node::values`]): for
+    /// every other node (an update, a no-op) they are dropped here, unread — a sixth of a
+    /// plan's value text.
+    pub fn kept_texts(&mut self) -> impl Iterator<Item = &mut crate::plan::RawText> {
+        if !self.values_from_before() {
+            self.before = lazy::LazyValue::default();
+            self.before_sensitive = lazy::LazyValue::default();
+        }
+        [
             &mut self.before,
             &mut self.after,
             &mut self.after_unknown,
             &mut self.before_sensitive,
             &mut self.after_sensitive,
-        ] {
-            v.detach();
-        }
-    }
-
-    /// Values before the change, if any.
-    pub fn before(&self) -> Option<&Value> {
-        (!self.before.is_null()).then(|| self.before.get())
+        ]
+        .into_iter()
+        .filter_map(lazy::LazyValue::raw_mut)
     }
 
     /// Values after the change, if any.
