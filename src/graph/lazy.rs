@@ -155,6 +155,30 @@ impl LazyValue {
         }
     }
 
+    /// The top-level attribute `key` (none when the value is not an object), parsed now and
+    /// not kept; borrowed when the whole value was parsed already. For readers of a few
+    /// attributes of many values (the analyses): [`LazyValue::get`] would keep every whole
+    /// value parsed for the rest of the run.
+    pub fn get_key(&self, key: &str) -> Option<Cow<'_, Value>> {
+        let Some(r) = &self.raw else {
+            return self.get().get(key).map(Cow::Borrowed);
+        };
+        if let Some(v) = self.parsed.get() {
+            return v.get(key).map(Cow::Borrowed);
+        }
+        let mut de = serde_json::Deserializer::from_str(r.get());
+        de.deserialize_map(OneKey(key)).ok()?.map(Cow::Owned)
+    }
+
+    /// The whole value, parsed now and not kept (borrowed when it was parsed already): for
+    /// a reader that needs it once.
+    pub fn get_once(&self) -> Cow<'_, Value> {
+        match (&self.raw, self.parsed.get()) {
+            (Some(r), None) => Cow::Owned(serde_json::from_str(r.get()).unwrap_or(Value::Null)),
+            _ => Cow::Borrowed(self.get()),
+        }
+    }
+
     /// Visit every string leaf with its path, without building a `Value` tree. A key repeated
     /// in one object (the read accepts repeats; the last one counts, as in the parsed
     /// `Value`) retracts what was visited under its earlier occurrence: `sink.retract(path)`.
@@ -310,6 +334,31 @@ impl<'de> Visitor<'de> for IdArn {
             };
         }
         Ok((id, arn))
+    }
+}
+
+/// One attribute of a top-level object, the last one when the key is repeated (as in a
+/// parsed `Value`); the others are skipped without building them. Any other top level is an
+/// error, which [`LazyValue::get_key`] reads as no attribute.
+struct OneKey<'k>(&'k str);
+
+impl<'de> Visitor<'de> for OneKey<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(k) = map.next_key::<Key<'de>>()? {
+            if k.0 == self.0 {
+                found = Some(map.next_value::<Value>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
     }
 }
 

@@ -184,6 +184,12 @@ impl Node {
         }
     }
 
+    /// The top-level attribute `key` of [`Node::values`], parsed now and not kept (see
+    /// [`lazy::LazyValue::get_key`]).
+    pub fn value_of(&self, key: &str) -> Option<Cow<'_, Value>> {
+        self.values_lazy().get_key(key)
+    }
+
     /// [`Node::values`] as a projection keeps them: only the top-level attributes it names
     /// (see [`lazy::Projection`]), parsed for the caller and not kept.
     pub fn values_in(&self, p: &lazy::Projection) -> Cow<'_, Value> {
