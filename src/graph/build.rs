@@ -114,9 +114,9 @@ fn empty(
         provider_expressions,
         by_address: Default::default(),
         by_type: Default::default(),
-        out_edges: Vec::new(),
-        in_edges: Vec::new(),
-        unresolved_by_node: Vec::new(),
+        out_edges: Default::default(),
+        in_edges: Default::default(),
+        unresolved_by_node: Default::default(),
         analysis: Default::default(),
     }
 }
