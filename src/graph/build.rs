@@ -130,15 +130,20 @@ fn unseen(out: &mut Vec<(Resource, bool)>, seen: &mut HashSet<String>, root: Mod
     }
 }
 
-/// Move every resource out of a module tree (no clones of large values).
-fn into_resources(root: Module) -> Vec<Resource> {
-    let mut out = Vec::new();
+/// Move every resource out of a module tree, depth first (no clones of large values). One
+/// module at a time rather than into one list of them all: that list (~15 MB at 100 MB, for
+/// the few resources kept) was the largest block at the end of the read.
+fn into_resources(root: Module) -> impl Iterator<Item = Resource> {
     let mut stack = vec![root];
-    while let Some(m) = stack.pop() {
-        out.extend(m.resources);
+    let mut module = Vec::new().into_iter();
+    std::iter::from_fn(move || loop {
+        if let Some(r) = module.next() {
+            return Some(r);
+        }
+        let m = stack.pop()?;
+        module = m.resources.into_iter();
         stack.extend(m.child_modules.into_iter().rev());
-    }
-    out
+    })
 }
 
 /// Address parts; a malformed address still yields a node, in the root module.
