@@ -17,8 +17,8 @@ pub fn from_plan(mut plan: Plan) -> Graph {
         .map(|rc| rc.address.clone())
         .collect();
     // The instances without a change entry are found before any node is made, so that the
-    // node list is allocated once at its final size: grown by doubling (a node is ~700
-    // bytes) it held up to twice the nodes' memory, and both blocks while it grew.
+    // node list is allocated once at its final size: grown by doubling (a node is over
+    // 500 bytes) it held up to twice the nodes' memory, and both blocks while it grew.
     let mut extra = Vec::new();
     if let Some(pv) = plan.planned_values.take() {
         unseen(&mut extra, &mut seen, pv.root_module, false);
