@@ -443,9 +443,10 @@ impl Graph {
 }
 
 /// For each node, the positions (in order) of the items of a list that belong to it: the
-/// node of each item's position is given by `owners`. Stored flat (`items[start[id]..start[id
-/// + 1]]`) rather than as a list per node, which cost an allocation for every node with an
-/// item (the graph's indexes held 9.2 MB on a 100 MB plan with those lists, 6.0 MB without).
+/// node of each item's position is given by `owners`. Stored flat, a node's positions being
+/// `items[start[id]..start[id + 1]]`, rather than as a list per node, which cost an
+/// allocation for every node with an item (the graph's indexes held 9.2 MB on a 100 MB plan
+/// with those lists, 6.0 MB without).
 #[derive(Debug, Default)]
 struct PerNode {
     start: Vec<usize>,
