@@ -286,7 +286,9 @@ pub fn internal(g: &Graph, id: NodeId) -> bool {
 fn identifying(g: &Graph, id: NodeId) -> Vec<(String, Value)> {
     let node = g.node(id);
     let mut out: Vec<(String, Value)> = Vec::new();
-    let Some(values) = node.values().as_object() else {
+    // Parsed for this and not kept (see `links::string`).
+    let values = node.values_lazy().get_once();
+    let Some(values) = values.as_object() else {
         return out;
     };
     for k in IDENTIFYING {

@@ -396,7 +396,9 @@ fn inline(g: &Graph, p: &Peering, table: NodeId, peer: (IpNet, &str), tally: &mu
         .collect();
     let mine = peerings.iter().any(|&t| p.is_this(t));
     let others = peerings.iter().any(|&t| !p.is_this(t));
-    let routes = match g.node(table).values().get("route") {
+    // Read alone, not kept parsed (see `links::string`).
+    let route = g.node(table).value_of("route");
+    let routes = match route.as_deref() {
         Some(Value::Array(routes)) => routes,
         // `route` is computed from every route of the table when the configuration sets no
         // inline route; it is inline (and undecided) only when the configuration refers to
@@ -413,7 +415,7 @@ fn inline(g: &Graph, p: &Peering, table: NodeId, peer: (IpNet, &str), tally: &mu
     };
     let pid = string(g, p.node, "id");
     for r in routes {
-        let via = match (entry(r, "vpc_peering_connection_id"), pid) {
+        let via = match (entry(r, "vpc_peering_connection_id"), pid.as_deref()) {
             (Ok(Some(v)), Some(id)) => v == id,
             (Ok(_), _) => false,
             // Known only after apply: the table's `route` refers to this peering (and no

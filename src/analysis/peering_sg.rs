@@ -77,7 +77,9 @@ fn rules(g: &Graph, sg: NodeId) -> Rules {
     let mut out = Vec::new();
     let mut doubts = Vec::new();
     let addr = &g.node(sg).address;
-    match g.node(sg).values().get("ingress") {
+    // Attributes and values read here are parsed for this and not kept (see
+    // `links::string`).
+    match g.node(sg).value_of("ingress").as_deref() {
         Some(Value::Array(ing)) => {
             for r in ing {
                 if r.get("cidr_blocks").is_none() {
@@ -96,7 +98,8 @@ fn rules(g: &Graph, sg: NodeId) -> Rules {
         _ => {}
     }
     for r in referrers(g, sg, &["aws_security_group_rule"], "security_group_id") {
-        let v = g.node(r).values();
+        let v = g.node(r).values_lazy().get_once();
+        let v: &Value = &v;
         if v.get("type").and_then(Value::as_str) != Some("ingress") {
             continue;
         }
@@ -121,7 +124,7 @@ fn rules(g: &Graph, sg: NodeId) -> Rules {
             ));
         }
         out.push(Rule::from_value(
-            g.node(r).values(),
+            &g.node(r).values_lazy().get_once(),
             &["cidr_ipv4"],
             "ip_protocol",
         ));

@@ -44,7 +44,9 @@ fn last_segment(s: &str) -> String {
 pub fn network(g: &Graph, peering: NodeId, attribute: &str) -> Found<Network> {
     let edges = edges_on(g, peering, attribute);
     if let Some(e) = edges.iter().find(|e| !e.ambiguous) {
-        let name = string(g, e.to, "name").map(str::to_ascii_lowercase);
+        let name = string(g, e.to, "name")
+            .as_deref()
+            .map(str::to_ascii_lowercase);
         return Found::Yes(Network {
             node: Some(e.to),
             name,
@@ -59,7 +61,7 @@ pub fn network(g: &Graph, peering: NodeId, attribute: &str) -> Found<Network> {
     match string(g, peering, attribute) {
         Some(s) => Found::Yes(Network {
             node: None,
-            name: Some(last_segment(s)),
+            name: Some(last_segment(&s)),
         }),
         None => Found::Unknown(format!(
             "`{attribute}` of {} is known only after apply and no reference to it could be followed",

@@ -5,25 +5,35 @@
 use super::address::{Index, InstanceAddress};
 use super::lazy::LazyValue;
 use super::{resolve, Action, Graph, Meta, Node, SourceKind};
-use crate::plan::{Module, Plan, Resource, ResourceChange, StateDoc};
+use crate::plan::{Module, Plan, RawText, Resource, ResourceChange, StateDoc};
 use serde_json::Value;
 use std::collections::HashSet;
 
 pub fn from_plan(mut plan: Plan) -> Graph {
-    let mut nodes = Vec::with_capacity(plan.resource_changes.len());
-    let mut seen = HashSet::new();
-    for rc in std::mem::take(&mut plan.resource_changes) {
-        if rc.deposed.is_none() {
-            seen.insert(rc.address.clone());
-        }
-        nodes.push(node_from_change(rc));
-    }
+    let changes = std::mem::take(&mut plan.resource_changes);
+    let mut seen: HashSet<String> = changes
+        .iter()
+        .filter(|rc| rc.deposed.is_none())
+        .map(|rc| rc.address.clone())
+        .collect();
+    // The instances without a change entry are found before any node is made, so that the
+    // node list is allocated once at its final size: grown by doubling (a node is over
+    // 500 bytes) it held up to twice the nodes' memory, and both blocks while it grew.
+    let mut extra = Vec::new();
     if let Some(pv) = plan.planned_values.take() {
-        add_resources(&mut nodes, &mut seen, pv.root_module, false);
+        unseen(&mut extra, &mut seen, pv.root_module, false);
     }
     if let Some(values) = plan.prior_state.as_mut().and_then(|s| s.values.take()) {
-        add_resources(&mut nodes, &mut seen, values.root_module, true);
+        unseen(&mut extra, &mut seen, values.root_module, true);
     }
+    drop(seen);
+    let mut nodes = Vec::with_capacity(changes.len() + extra.len());
+    nodes.extend(changes.into_iter().map(node_from_change));
+    nodes.extend(
+        extra
+            .into_iter()
+            .map(|(r, prior)| node_from_resource(r, prior)),
+    );
     let meta = Meta {
         kind: SourceKind::Plan,
         format_version: std::mem::take(&mut plan.format_version),
@@ -49,10 +59,8 @@ pub fn from_plan(mut plan: Plan) -> Graph {
         .iter()
         .map(|(k, p)| (k.clone(), p.expressions.clone().into_iter().collect()))
         .collect();
-    // The graph outlives the plan's text only with copies of what its nodes keep.
-    for n in &mut nodes {
-        n.detach();
-    }
+    // The graph outlives the plan's text only with a copy of what its nodes keep.
+    RawText::share_one_copy(nodes.iter_mut().flat_map(Node::kept_texts));
     drop(plan);
     let mut graph = empty(nodes, meta, variables, provider_expressions);
     graph.sensitive_variables = sensitive_variables;
@@ -82,9 +90,7 @@ pub fn from_state(mut state: StateDoc) -> Graph {
         has_configuration: false,
         has_prior_state: true,
     };
-    for n in &mut nodes {
-        n.detach();
-    }
+    RawText::share_one_copy(nodes.iter_mut().flat_map(Node::kept_texts));
     let mut graph = empty(nodes, meta, Default::default(), Default::default());
     let (edges, unresolved) = resolve::resolve_state(&graph.nodes, &depends);
     graph.edges = edges;
@@ -108,30 +114,36 @@ fn empty(
         provider_expressions,
         by_address: Default::default(),
         by_type: Default::default(),
-        out_edges: Vec::new(),
-        in_edges: Vec::new(),
-        unresolved_by_node: Vec::new(),
+        out_edges: Default::default(),
+        in_edges: Default::default(),
+        unresolved_by_node: Default::default(),
         analysis: Default::default(),
     }
 }
 
-fn add_resources(nodes: &mut Vec<Node>, seen: &mut HashSet<String>, root: Module, prior: bool) {
+/// The resources of a module tree that no earlier section had (`seen`), with `prior`.
+fn unseen(out: &mut Vec<(Resource, bool)>, seen: &mut HashSet<String>, root: Module, prior: bool) {
     for r in into_resources(root) {
         if r.deposed_key.is_none() && seen.insert(r.address.clone()) {
-            nodes.push(node_from_resource(r, prior));
+            out.push((r, prior));
         }
     }
 }
 
-/// Move every resource out of a module tree (no clones of large values).
-fn into_resources(root: Module) -> Vec<Resource> {
-    let mut out = Vec::new();
+/// Move every resource out of a module tree, depth first (no clones of large values). One
+/// module at a time rather than into one list of them all: that list (~15 MB at 100 MB, for
+/// the few resources kept) was the largest block at the end of the read.
+fn into_resources(root: Module) -> impl Iterator<Item = Resource> {
     let mut stack = vec![root];
-    while let Some(m) = stack.pop() {
-        out.extend(m.resources);
+    let mut module = Vec::new().into_iter();
+    std::iter::from_fn(move || loop {
+        if let Some(r) = module.next() {
+            return Some(r);
+        }
+        let m = stack.pop()?;
+        module = m.resources.into_iter();
         stack.extend(m.child_modules.into_iter().rev());
-    }
-    out
+    })
 }
 
 /// Address parts; a malformed address still yields a node, in the root module.
