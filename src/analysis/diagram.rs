@@ -12,19 +12,35 @@ use crate::report::{Finding, Status};
 
 /// One diagram per peering connection named by a failing or unknown `peering.` finding.
 pub fn diagrams(g: &Graph, plan: &str, findings: &[Finding]) -> Vec<NetworkDiagram> {
+    diagrams_for(g, plan, &subjects(findings))
+}
+
+/// The peering findings a diagram is drawn for: (resource, rule) of every failed or unknown
+/// `peering.*` finding, in findings order. Taken apart from [`diagrams_for`] so that the
+/// findings can be sorted for the report while the diagrams are drawn.
+pub fn subjects(findings: &[Finding]) -> Vec<(String, String)> {
+    findings
+        .iter()
+        .filter(|f| {
+            f.rule.starts_with("peering.") && matches!(f.status, Status::Fail | Status::Unknown)
+        })
+        .map(|f| (f.resource.clone(), f.rule.to_string()))
+        .collect()
+}
+
+/// [`diagrams`] from the [`subjects`] of the findings: one diagram per peering, for its first
+/// finding.
+pub fn diagrams_for(g: &Graph, plan: &str, subjects: &[(String, String)]) -> Vec<NetworkDiagram> {
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for f in findings {
-        if !f.rule.starts_with("peering.") || !matches!(f.status, Status::Fail | Status::Unknown) {
-            continue;
-        }
-        let Some(id) = g.find(&f.resource) else {
+    for (resource, rule) in subjects {
+        let Some(id) = g.find(resource) else {
             continue;
         };
-        if g.node(id).type_ != PEERING || !seen.insert(&f.resource) {
+        if g.node(id).type_ != PEERING || !seen.insert(resource) {
             continue;
         }
-        out.push(diagram(g, plan, id, &f.rule));
+        out.push(diagram(g, plan, id, rule));
     }
     out
 }

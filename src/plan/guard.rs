@@ -59,7 +59,7 @@ pub fn check(file: &str, text: &[u8]) -> Result<usize> {
 /// quote (or the end of a truncated file).
 fn string(file: &str, text: &[u8], mut i: usize) -> Result<usize> {
     loop {
-        let Some(at) = memchr::memchr2(b'"', b'\\', &text[i..]) else {
+        let Some(at) = quote_or_backslash(&text[i..]) else {
             return Ok(text.len());
         };
         i += at;
@@ -75,6 +75,38 @@ fn string(file: &str, text: &[u8], mut i: usize) -> Result<usize> {
             return Ok(text.len());
         }
     }
+}
+
+/// The first `"` or `\\` in `text`. A plan holds millions of short strings (keys, ids,
+/// names; ~6 M in 100 MB), whose end is found here eight bytes at a time in plain integer
+/// arithmetic; the SIMD search, whose setup costs more than a short string's bytes, takes
+/// over after 64 bytes. That took the guard from ~115 to ~55 ms on a ~100 MB plan.
+fn quote_or_backslash(text: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    // The lowest high bit of `(x - ONES) & !x & HIGH` marks the first zero byte of `x`
+    // (higher ones may be false, which the lowest set bit never is).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = 0;
+    while let Some(chunk) = text.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let hit = zero(w ^ QUOTES) | zero(w ^ BACKSLASHES);
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+        if i == 64 {
+            return memchr::memchr2(b'"', b'\\', &text[i..]).map(|at| at + i);
+        }
+    }
+    text[i..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|at| at + i)
 }
 
 /// A `\uXXXX` escape at `i` (the backslash). A high surrogate must be followed by `\u` and a
@@ -179,6 +211,29 @@ mod tests {
         assert!(err(r#"{"a":"x\udc00y"}"#).contains("`\\udc00`"));
         assert!(err(r#"{"\ud800\u0041":1}"#).contains("column 3"));
         check("p.json", br#"{"a":"\ud83d\ude00 \u00e9 \\ud800"}"#).unwrap();
+    }
+
+    #[test]
+    fn string_ends_are_found_as_a_byte_search_finds_them() {
+        let naive = |t: &[u8]| t.iter().position(|&b| b == b'"' || b == b'\\');
+        // Every length around the word and SIMD boundaries, the target at every position,
+        // over fillers that differ from `"` (0x22) and `\` (0x5c) in one bit or a borrow.
+        for filler in [b'a', b'#', b'!', 0x5d, 0x5b, 0xa2, 0xdc, 0x00, 0xff] {
+            for len in 0..140 {
+                let base = vec![filler; len];
+                assert_eq!(quote_or_backslash(&base), naive(&base), "len {len}");
+                for at in 0..len {
+                    for target in [b'"', b'\\'] {
+                        let mut t = base.clone();
+                        t[at] = target;
+                        if at + 1 < len {
+                            t[at + 1] = b'"'; // a second match after the first
+                        }
+                        assert_eq!(quote_or_backslash(&t), Some(at), "len {len} at {at}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

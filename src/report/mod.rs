@@ -277,6 +277,18 @@ pub struct Finding {
     pub blocking: bool,
 }
 
+/// The order of findings in every report: status, severity, rule, plan, resource. The sort
+/// is stable, so findings equal in all five keep the order they were produced in.
+pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (a.status, a.severity, &a.rule, &a.plan, &a.resource).cmp(&(
+        b.status,
+        b.severity,
+        &b.rule,
+        &b.plan,
+        &b.resource,
+    ))
+}
+
 /// Where the environment name came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Environment {
@@ -375,15 +387,7 @@ impl Report {
                 }
             }
         }
-        findings.sort_by(|a, b| {
-            (a.status, a.severity, &a.rule, &a.plan, &a.resource).cmp(&(
-                b.status,
-                b.severity,
-                &b.rule,
-                &b.plan,
-                &b.resource,
-            ))
-        });
+        findings.sort_by(report_order);
         let mut summary = Summary {
             rules: rules.len(),
             ..Summary::default()
