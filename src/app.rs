@@ -109,31 +109,8 @@ pub fn check(loaded: &Loaded, plans: &[String], s: &Settings) -> Result<Report> 
 /// Run `f` over the plans on up to one thread per core, keeping the order; the first error
 /// (in plan order) wins.
 fn parallel<T: Send>(plans: &[String], f: impl Fn(&str) -> Result<T> + Sync) -> Result<Vec<T>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(plans.len())
-        .max(1);
-    if threads == 1 {
-        return plans.iter().map(|p| f(p)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<Result<T>>> = (0..plans.len()).map(|_| None).collect();
-    let results = std::sync::Mutex::new(&mut slots);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= plans.len() {
-                    break;
-                }
-                let r = f(&plans[i]);
-                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-            });
-        }
-    });
-    slots
+    crate::par::map_ordered(plans.len(), |i| f(&plans[i]))
         .into_iter()
-        .map(|s| s.expect("every plan was checked"))
         .collect()
 }
 

@@ -10,6 +10,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod graph;
+pub mod par;
 pub mod plan;
 pub mod policy;
 pub mod report;

@@ -148,38 +148,10 @@ const CHUNK: usize = 256;
 /// the next chunk when it is done with one); the results in chunk order, whatever thread
 /// computed them, so that what follows does not depend on the scheduling.
 fn in_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
-    let chunks = n.div_ceil(CHUNK);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(chunks);
-    let chunk = |c: usize| f(c * CHUNK..((c + 1) * CHUNK).min(n));
-    if threads <= 1 {
-        return (0..chunks).map(chunk).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let c = next.fetch_add(1, Ordering::Relaxed);
-            if c >= chunks {
-                return done;
-            }
-            done.push((c, chunk(c)));
-        }
-    };
-    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
-        let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-        let mut done = work();
-        for t in others {
-            match t.join() {
-                Ok(d) => done.extend(d),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        done
-    });
-    done.sort_unstable_by_key(|(c, _)| *c);
-    done.into_iter().map(|(_, t)| t).collect()
+    crate::par::map_ordered(
+        n.div_ceil(CHUNK),
+        |c| f(c * CHUNK..((c + 1) * CHUNK).min(n)),
+    )
 }
 
 /// What following a node's references found, in the order one pass finds it: applied to

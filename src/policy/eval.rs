@@ -12,7 +12,6 @@ use super::template::{Placeholder, Template};
 use super::tri::{Fact, Tri, Verdict};
 use crate::graph::{Graph, Node, NodeId};
 use crate::report::{Environment, Evidence, Finding, Status};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What an evaluation needs besides the policies and the graph.
 #[derive(Debug, Clone, Copy)]
@@ -40,46 +39,15 @@ fn evaluate_run(policies: &[Policy], run: &Run<'_>) -> Vec<Finding> {
         .iter()
         .filter(|p| p.when.applies(&run.env.name))
         .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(chosen.len());
-    if threads <= 1 {
+    // Policies are independent: evaluated on every core, their findings put back in policy
+    // order, so the report does not depend on the schedule.
+    let per_policy = crate::par::map_ordered(chosen.len(), |i| {
         let mut out = Vec::new();
-        for p in chosen {
-            evaluate_policy(p, run, &mut out);
-        }
-        return out;
-    }
-    // Policies are independent: the threads take the next policy as they finish one, and the
-    // findings are put back in policy order, so the report does not depend on the schedule.
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<Finding>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(p) = chosen.get(i) else { break };
-                        let mut out = Vec::new();
-                        evaluate_policy(p, run, &mut out);
-                        mine.push((i, out));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(v) => v,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+        evaluate_policy(chosen[i], run, &mut out);
+        out
     });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    let mut out = Vec::with_capacity(done.iter().map(|(_, f)| f.len()).sum());
-    for (_, f) in done {
+    let mut out = Vec::with_capacity(per_policy.iter().map(Vec::len).sum());
+    for f in per_policy {
         out.extend(f);
     }
     out

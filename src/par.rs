@@ -1,0 +1,82 @@
+//! The one way plangate spreads work over cores: [`map_ordered`]. Plans (`app`), policies
+//! (`policy::eval`) and chunks of graph nodes (`graph::resolve`) all go through it, so the
+//! output never depends on which thread ran what.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `f(0)`, `f(1)`, … `f(n - 1)` on up to one thread per core the process may use (the calling
+/// thread is one of them): each thread takes the next index as it finishes one, so a slow item
+/// does not hold up the others. The results come back in index order whatever thread computed
+/// them. A panic in `f` is raised again here, after the other threads have stopped.
+pub fn map_ordered<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(n);
+    if threads <= 1 {
+        return (0..n).map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                return done;
+            }
+            done.push((i, f(i)));
+        }
+    };
+    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
+        let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut done = work();
+        for t in others {
+            match t.join() {
+                Ok(d) => done.extend(d),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_back_in_index_order() {
+        // Uneven work, so that threads finish out of order.
+        let out = map_ordered(200, |i| {
+            if i % 7 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            i * 3
+        });
+        assert_eq!(out, (0..200).map(|i| i * 3).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn no_items_and_one_item() {
+        assert!(map_ordered(0, |i| i).is_empty());
+        assert_eq!(map_ordered(1, |i| i + 1), vec![1]);
+    }
+
+    #[test]
+    fn a_panic_in_an_item_is_raised_to_the_caller() {
+        let caught = std::panic::catch_unwind(|| {
+            map_ordered(50, |i| {
+                assert!(i != 37, "item 37 failed");
+                i
+            })
+        });
+        let panic = caught.expect_err("the panic reaches the caller");
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        assert!(message.contains("item 37 failed"), "{message}");
+    }
+}
