@@ -160,8 +160,8 @@ fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
         notes,
     };
     // The report sections and the freeing of the graph on a second thread, while this one
-    // puts the findings in report order (`Report::new` then finds them sorted): the two were
-    // a sixth of a large check, one after the other on one core.
+    // puts the findings in report order (`Report::new` then finds them sorted): with that
+    // sort they were ~11 % of the ~100 MB check, one after the other on one core.
     let diagram_subjects = ran(loaded, "peering").then(|| analysis::diagram::subjects(&findings));
     let (file, env_name) = (&info.file, &info.environment.name);
     let extras = std::thread::scope(|scope| {
