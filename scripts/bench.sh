@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark `plangate check` against the JSON parse floors on generated plans (issue 6), and
 # print one Markdown report: per plan size the floors, the whole-process time of
-# `plangate check`, the ratios, peak memory; then growth, several plans in one run, targets.
+# `plangate check`, the ratios, peak memory, the check held to one core; then growth, several
+# plans in one run, targets.
 #
 #   make bench                       # plans of ~1, 10, 100 and 300 MB
 #   BENCH_SIZES="1 10" make bench    # only these sizes (MB)
@@ -139,6 +140,9 @@ check_time() {
 }
 
 ROWS=()
+ONE=()
+ONE_CORE=0
+if [ "$(nproc)" -ge 2 ] && command -v taskset > /dev/null; then ONE_CORE=1; fi
 declare -A T_CHECK T_VALUE INST BYTES RSS
 for mb in $SIZES; do
     f=$(plan "$mb" "$SEED")
@@ -178,6 +182,12 @@ for mb in $SIZES; do
     fi
     T_CHECK[$mb]=$t_chk
     RSS[$mb]=$rss_kb
+    # The same check held to one core, once: how much the other cores gave in this run (it
+    # varies with the machine's state, and the floors use one core).
+    if [ "$ONE_CORE" = 1 ] && [ "$(calc "$first_wall < 30 ? 1 : 0")" = 1 ]; then
+        limited "$WORK/o" "$WORK/e" taskset -c 0 "$PLANGATE" check "$f"
+        ONE+=("~${mb} MB $(printf '%.3f' "$WALL") s ($(printf '%.2f' "$(calc "$WALL / $t_chk")")×)")
+    fi
     ROWS+=("| ~${mb} MB | $(printf '%.1f' "$(calc "$bytes / 1e6")") | ${INST[$mb]} | $(printf '%.4f' "$t_ign") | $(printf '%.4f' "$t_val") | $(printf '%.4f' "$t_typ") | $(printf '%.4f' "$t_chk") (${n}×) | $(printf '%.2f' "$first_cpu") | $(printf '%.1f' "$(calc "$t_chk / $t_ign")")× | $(printf '%.2f' "$(calc "$t_chk / $t_val")")× | $(printf '%.0f' "$(calc "$rss_kb / 1024")") | $(printf '%.2f' "$(calc "$rss_kb * 1024 / $bytes")")× | $(printf '%.1f' "$(calc "$val_rss * 1024 / $bytes")")× |")
 done
 
@@ -244,6 +254,11 @@ report() {
     echo "Floors and the read stage: best of one parse per process, timed around the parse alone."
     echo "check: best wall time of the whole process (start, read, parse, graph, report, exit) over the runs;"
     echo "check CPU: user + system time of its first run (less sensitive than wall time to other work on the machine)."
+    if [ ${#ONE[@]} -gt 0 ]; then
+        local joined="" x
+        for x in "${ONE[@]}"; do joined+="${joined:+; }$x"; done
+        echo "check on one core (\`taskset -c 0\`, one run; in parentheses the speed-up of every core): $joined."
+    fi
     if [ ${#GROWTH[@]} -gt 0 ]; then
         echo
         echo "| growth | instances | check time | time for 2× instances |"
