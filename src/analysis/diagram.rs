@@ -10,11 +10,6 @@ use crate::report::extras::{
 };
 use crate::report::{Finding, Status};
 
-/// One diagram per peering connection named by a failing or unknown `peering.` finding.
-pub fn diagrams(g: &Graph, plan: &str, findings: &[Finding]) -> Vec<NetworkDiagram> {
-    diagrams_for(g, plan, &subjects(findings))
-}
-
 /// The peering findings a diagram is drawn for: (resource, rule) of every failed or unknown
 /// `peering.*` finding, in findings order. Taken apart from [`diagrams_for`] so that the
 /// findings can be sorted for the report while the diagrams are drawn.
@@ -28,7 +23,7 @@ pub fn subjects(findings: &[Finding]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// [`diagrams`] from the [`subjects`] of the findings: one diagram per peering, for its first
+/// One diagram per peering connection among the [`subjects`] of the findings, for its first
 /// finding.
 pub fn diagrams_for(g: &Graph, plan: &str, subjects: &[(String, String)]) -> Vec<NetworkDiagram> {
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
