@@ -114,14 +114,28 @@ const SECRET_NAMES: [&str; 9] = [
 /// `tls_private_key`): reports treat it as sensitive whatever the markers say.
 pub fn secret_named(path: &[Seg]) -> bool {
     path.iter().any(|s| match s {
-        Seg::Key(k) => {
-            let k = k.to_ascii_lowercase();
-            SECRET_NAMES.iter().any(|n| k.contains(n))
-                && !k.ends_with("_arn")
-                && !k.ends_with("_id")
-        }
+        Seg::Key(k) => secret_key(k),
         Seg::Idx(_) => false,
     })
+}
+
+/// One key of [`secret_named`]: it contains a [`SECRET_NAMES`] entry, ASCII case aside, and
+/// does not end in `_arn` or `_id`. Compared byte by byte without lowercasing a copy (reports
+/// ask this of every attribute they show); the names are ASCII, so a match never starts or
+/// ends inside a multi-byte character.
+fn secret_key(k: &str) -> bool {
+    let b = k.as_bytes();
+    let ends = |suffix: &str| {
+        b.len() >= suffix.len()
+            && b[b.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    let named = (0..b.len()).any(|i| {
+        let rest = &b[i..];
+        SECRET_NAMES
+            .iter()
+            .any(|n| rest.len() >= n.len() && rest[..n.len()].eq_ignore_ascii_case(n.as_bytes()))
+    });
+    named && !ends("_arn") && !ends("_id")
 }
 
 /// Sensitive for reports: marked by Terraform at or below `path`, or secret-named.
@@ -247,6 +261,53 @@ mod tests {
         assert!(!sensitive_at(&Value::Null, &k("kms_key_id")));
         assert!(!sensitive_at(&Value::Null, &k("secret_arn")));
         assert!(!sensitive_at(&Value::Null, &k("instance_class")));
+    }
+
+    /// The byte comparison answers as lowercasing the key and searching it did.
+    #[test]
+    fn secret_keys_match_the_lowercased_search() {
+        let lowercased = |k: &str| {
+            let k = k.to_ascii_lowercase();
+            SECRET_NAMES.iter().any(|n| k.contains(n))
+                && !k.ends_with("_arn")
+                && !k.ends_with("_id")
+        };
+        let keys = [
+            "",
+            "a",
+            "password",
+            "PassWord",
+            "master_PASSWORD",
+            "db_password_arn",
+            "Token_ID",
+            "tokens",
+            "tok",
+            "api_key",
+            "API-KEY",
+            "apikey",
+            "x_access_key_y",
+            "clientsecret",
+            "client_secret_Arn",
+            "credential",
+            "Credentials",
+            "passphrase",
+            "PASSPHRAS",
+            "private_keyé",
+            "éprivate_key",
+            "ſecret",
+            "secreT",
+            "kms_key_id",
+            "_id",
+            "_arn",
+            "secret_id_x",
+            "my_tokenization",
+            "ARN",
+            "password_aRN",
+            "id",
+        ];
+        for key in keys {
+            assert_eq!(secret_key(key), lowercased(key), "{key:?}");
+        }
     }
 
     #[test]

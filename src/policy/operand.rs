@@ -204,11 +204,69 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
 
 /// A value as shown in a message: compact JSON, long values shortened.
 pub fn show(v: &Value) -> String {
-    let s = v.to_string();
+    // Serialised only as far as the message can show: 121 characters are at most 484 bytes,
+    // so a value that fills the buffer is longer than 120 characters whatever they are (a
+    // policy document or a tag map can be kilobytes, and messages show thousands of them).
+    const CAP: usize = 121 * 4;
+    struct Capped(Vec<u8>);
+    impl std::io::Write for Capped {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            let room = CAP - self.0.len();
+            if room == 0 {
+                return Err(std::io::Error::other("long enough"));
+            }
+            let n = b.len().min(room);
+            self.0.extend_from_slice(&b[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = Capped(Vec::with_capacity(64));
+    let _ = serde_json::to_writer(&mut w, v);
+    // A full buffer may end inside a character: keep the whole ones.
+    let s = match std::str::from_utf8(&w.0) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&w.0[..e.valid_up_to()]).unwrap_or_default(),
+    };
     if s.chars().count() > 120 {
         let cut: String = s.chars().take(117).collect();
         format!("{cut}…")
     } else {
-        s
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::show;
+    use serde_json::{json, Value};
+
+    /// What `show` gave when it serialised the whole value.
+    fn whole(v: &Value) -> String {
+        let s = v.to_string();
+        if s.chars().count() > 120 {
+            let cut: String = s.chars().take(117).collect();
+            format!("{cut}…")
+        } else {
+            s
+        }
+    }
+
+    #[test]
+    fn show_stops_serialising_but_shows_the_same() {
+        let mut values = vec![json!(null), json!(1.5), json!({}), json!({"a": [1, "b"]})];
+        for n in [
+            100, 117, 118, 119, 120, 121, 122, 130, 480, 481, 484, 485, 2000,
+        ] {
+            for unit in ["a", "é", "😀", "\"", "\u{1}"] {
+                values.push(Value::String(unit.repeat(n)));
+                values.push(json!({ "k": unit.repeat(n), "t": {"x": unit.repeat(n / 3)} }));
+            }
+        }
+        for v in &values {
+            assert_eq!(show(v), whole(v), "{v}");
+        }
     }
 }
