@@ -22,6 +22,7 @@ pub mod model;
 mod operand;
 pub mod ops;
 pub mod path;
+mod path_cond;
 mod path_filter;
 pub mod projection;
 mod raw;

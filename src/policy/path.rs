@@ -7,9 +7,10 @@
 //! the value are *known only after apply* — those are absent from `after`, so a plain query
 //! would silently find nothing.
 
+use super::path_cond::Cond;
 use crate::graph::values::Seg;
 use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
-use jsonpath_rust::parser::{errors::JsonPathError, model::Filter, parse_json_path};
+use jsonpath_rust::parser::{errors::JsonPathError, parse_json_path};
 use serde_json::Value;
 
 /// A compiled JSONPath.
@@ -17,8 +18,50 @@ use serde_json::Value;
 pub struct JsonPath {
     text: String,
     query: JpQuery,
+    /// The segments as the walk takes them, filters compiled (`path_cond`).
+    steps: Vec<Step>,
     /// The attribute path when the expression names one value (`$.tags.Name`, `$.route[0]`).
     singular: Option<Vec<Seg>>,
+}
+
+/// A segment of the query.
+#[derive(Debug, Clone)]
+enum Step {
+    One(Sel),
+    Many(Vec<Sel>),
+    Descendant(Box<Step>),
+}
+
+/// A selector of the query; a filter keeps jsonpath-rust's form for what is not compiled.
+#[derive(Debug, Clone)]
+enum Sel {
+    Name(String),
+    Index(i64),
+    Wildcard,
+    Slice(Option<i64>, Option<i64>, i64),
+    Filter(Box<(Selector, Option<Cond>)>),
+}
+
+impl Step {
+    fn of(seg: &Segment) -> Step {
+        match seg {
+            Segment::Selector(s) => Step::One(Sel::of(s)),
+            Segment::Selectors(ss) => Step::Many(ss.iter().map(Sel::of).collect()),
+            Segment::Descendant(inner) => Step::Descendant(Box::new(Step::of(inner))),
+        }
+    }
+}
+
+impl Sel {
+    fn of(sel: &Selector) -> Sel {
+        match sel {
+            Selector::Name(k) => Sel::Name(k.clone()),
+            Selector::Index(i) => Sel::Index(*i),
+            Selector::Wildcard => Sel::Wildcard,
+            Selector::Slice(start, end, step) => Sel::Slice(*start, *end, step.unwrap_or(1)),
+            Selector::Filter(f) => Sel::Filter(Box::new((sel.clone(), Cond::compile(f)))),
+        }
+    }
 }
 
 /// Why a JSONPath does not compile: the message and the character offset in the expression.
@@ -58,6 +101,7 @@ impl JsonPath {
             .collect();
         Ok(JsonPath {
             text: text.to_string(),
+            steps: query.segments.iter().map(Step::of).collect(),
             query,
             singular,
         })
@@ -104,7 +148,7 @@ impl JsonPath {
             m: Some(unknown),
             unknown: unknown == &Value::Bool(true),
         }];
-        for seg in &self.query.segments {
+        for seg in &self.steps {
             let mut next = Vec::new();
             for st in &states {
                 segment(seg, st, &mut next);
@@ -224,15 +268,15 @@ struct St<'v, 'm> {
     unknown: bool,
 }
 
-fn segment<'v, 'm>(seg: &Segment, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+fn segment<'v, 'm>(seg: &Step, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     match seg {
-        Segment::Selector(sel) => selector(sel, st, out),
-        Segment::Selectors(sels) => {
+        Step::One(sel) => selector(sel, st, out),
+        Step::Many(sels) => {
             for sel in sels {
                 selector(sel, st, out);
             }
         }
-        Segment::Descendant(inner) => {
+        Step::Descendant(inner) => {
             let mut all = Vec::new();
             descendants(st, &mut all);
             for d in &all {
@@ -302,28 +346,28 @@ fn array_len(v: Option<&Value>, m: Option<&Value>) -> usize {
     l(v).max(l(m))
 }
 
-fn selector<'v, 'm>(sel: &Selector, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+fn selector<'v, 'm>(sel: &Sel, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     if st.unknown {
         out.push(st.clone());
         return;
     }
     match sel {
-        Selector::Name(k) => out.extend(child(st, Seg::Key(k.clone()))),
-        Selector::Index(i) => {
+        Sel::Name(k) => out.extend(child(st, Seg::Key(k.clone()))),
+        Sel::Index(i) => {
             let len = array_len(st.v, st.m) as i64;
             let i = if *i < 0 { len + i } else { *i };
             if (0..len).contains(&i) {
                 out.extend(child(st, Seg::Idx(i as usize)));
             }
         }
-        Selector::Wildcard => out.extend(children(st)),
-        Selector::Slice(start, end, step) => {
+        Sel::Wildcard => out.extend(children(st)),
+        Sel::Slice(start, end, step) => {
             let len = array_len(st.v, st.m) as i64;
-            for i in slice_indexes(len, *start, *end, step.unwrap_or(1)) {
+            for i in slice_indexes(len, *start, *end, *step) {
                 out.extend(child(st, Seg::Idx(i)));
             }
         }
-        Selector::Filter(f) => filter(sel, f, st, out),
+        Sel::Filter(f) => filter(&f.0, f.1.as_ref(), st, out),
     }
 }
 
@@ -357,11 +401,16 @@ fn slice_indexes(len: i64, start: Option<i64>, end: Option<i64>, step: i64) -> V
     out
 }
 
-/// Children selected by a filter, evaluated by jsonpath-rust on the known values. A child
-/// that did not match but whose fields read by the filter are unknown is kept as unknown:
-/// it may match after apply.
-fn filter<'v, 'm>(sel: &Selector, f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+/// Children selected by a filter, evaluated on the known values (compiled, or else by
+/// jsonpath-rust). A child that did not match but whose fields read by the filter are unknown
+/// is kept as unknown: it may match after apply.
+fn filter<'v, 'm>(sel: &Selector, fast: Option<&Cond>, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+    let Selector::Filter(f) = sel else {
+        return;
+    };
     let matched: Vec<&Value> = match st.v {
+        // The compiled filter answers per child, below.
+        _ if fast.is_some() => Vec::new(),
         Some(v @ (Value::Array(_) | Value::Object(_))) => {
             let q = JpQuery::new(vec![Segment::Selector(sel.clone())]);
             jsonpath_rust::query::js_path_process(&q, v)
@@ -377,8 +426,11 @@ fn filter<'v, 'm>(sel: &Selector, f: &Filter, st: &St<'v, 'm>, out: &mut Vec<St<
             out.push(c);
             continue;
         }
-        let hit =
-            c.v.is_some_and(|cv| matched.iter().any(|m| std::ptr::eq(*m, cv)));
+        let hit = c.v.is_some_and(|cv| match (fast, st.v) {
+            (Some(cond), Some(root @ (Value::Array(_) | Value::Object(_)))) => cond.test(cv, root),
+            (Some(_), _) => false,
+            (None, _) => matched.iter().any(|m| std::ptr::eq(*m, cv)),
+        });
         if hit {
             out.push(c);
         } else if c.m.is_some()
