@@ -7,15 +7,22 @@ use super::lazy::LazyValue;
 use super::{resolve, Action, Graph, Meta, Node, SourceKind};
 use crate::plan::{Module, Plan, RawText, Resource, ResourceChange, StateDoc};
 use serde_json::Value;
-use std::collections::HashSet;
+/// Address sets: foldhash is several times faster than SipHash on short strings, and the
+/// addresses come from the plan being checked, not from a peer that could pick collisions.
+type HashSet<T> = foldhash::HashSet<T>;
 
 pub fn from_plan(mut plan: Plan) -> Graph {
     let changes = std::mem::take(&mut plan.resource_changes);
-    let mut seen: HashSet<String> = changes
+    // Borrowed from the changes; the few instances found without one are kept by `unseen`.
+    let changed: HashSet<&str> = changes
         .iter()
         .filter(|rc| rc.deposed.is_none())
-        .map(|rc| rc.address.clone())
+        .map(|rc| rc.address.as_str())
         .collect();
+    let mut seen = Seen {
+        changed,
+        more: HashSet::default(),
+    };
     // The instances without a change entry are found before any node is made, so that the
     // node list is allocated once at its final size: grown by doubling (a node is over
     // 500 bytes) it held up to twice the nodes' memory, and both blocks while it grew.
@@ -27,8 +34,23 @@ pub fn from_plan(mut plan: Plan) -> Graph {
         unseen(&mut extra, &mut seen, values.root_module, true);
     }
     drop(seen);
+    // Address parts (a parse and three strings per instance) on every core.
+    let mut change_parts = crate::par::map_ordered(changes.len().div_ceil(PARTS_CHUNK), |c| {
+        changes[c * PARTS_CHUNK..((c + 1) * PARTS_CHUNK).min(changes.len())]
+            .iter()
+            .map(|rc| {
+                let data = rc.mode == crate::plan::Mode::Data;
+                parts(&rc.address, &rc.type_, &rc.name, data)
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten();
     let mut nodes = Vec::with_capacity(changes.len() + extra.len());
-    nodes.extend(changes.into_iter().map(node_from_change));
+    nodes.extend(changes.into_iter().map(|rc| {
+        let parts = change_parts.next().unwrap_or_default();
+        node_from_change(rc, parts)
+    }));
     nodes.extend(
         extra
             .into_iter()
@@ -72,7 +94,7 @@ pub fn from_plan(mut plan: Plan) -> Graph {
 
 pub fn from_state(mut state: StateDoc) -> Graph {
     let mut nodes = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<String> = HashSet::default();
     let mut depends = Vec::new();
     if let Some(values) = state.values.take() {
         for r in into_resources(values.root_module) {
@@ -122,9 +144,21 @@ fn empty(
 }
 
 /// The resources of a module tree that no earlier section had (`seen`), with `prior`.
-fn unseen(out: &mut Vec<(Resource, bool)>, seen: &mut HashSet<String>, root: Module, prior: bool) {
+/// Instances for which a node is made already: those with a change entry, and those found
+/// without one so far.
+struct Seen<'a> {
+    changed: HashSet<&'a str>,
+    more: HashSet<String>,
+}
+
+/// Changes per task in [`from_plan`]'s parallel address parsing.
+const PARTS_CHUNK: usize = 1024;
+
+fn unseen(out: &mut Vec<(Resource, bool)>, seen: &mut Seen<'_>, root: Module, prior: bool) {
     for r in into_resources(root) {
-        if r.deposed_key.is_none() && seen.insert(r.address.clone()) {
+        let a = r.address.as_str();
+        if r.deposed_key.is_none() && !seen.changed.contains(a) && !seen.more.contains(a) {
+            seen.more.insert(r.address.clone());
             out.push((r, prior));
         }
     }
@@ -158,9 +192,9 @@ fn parts(address: &str, type_: &str, name: &str, data: bool) -> (String, String,
     }
 }
 
-fn node_from_change(rc: ResourceChange) -> Node {
-    let data = rc.mode == crate::plan::Mode::Data;
-    let (module, module_config, resource_key) = parts(&rc.address, &rc.type_, &rc.name, data);
+/// The node of a change entry, with its address [`parts`].
+fn node_from_change(rc: ResourceChange, parts: (String, String, String)) -> Node {
+    let (module, module_config, resource_key) = parts;
     let c = rc.change;
     Node {
         module,

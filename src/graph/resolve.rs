@@ -438,38 +438,52 @@ impl<'a> Ctx<'a> {
             }
             modules.insert(path, m);
         }
+        // The module steps of every node, parsed from its address on every core.
+        let node_modules: Vec<Vec<ModuleStep>> = in_chunks(nodes.len(), |ids| {
+            ids.map(|id| {
+                InstanceAddress::parse(&nodes[id].address)
+                    .map(|a| a.module)
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         let mut instances: Nested<Vec<NodeId>> = HashMap::default();
         let mut children: Nested<Vec<Vec<ModuleStep>>> = HashMap::default();
-        let mut node_modules = Vec::with_capacity(nodes.len());
         // Module instances already listed (their instance string): many nodes share one.
         let mut listed: HashSet<String> = HashSet::default();
-        for (id, n) in nodes.iter().enumerate() {
-            let steps = InstanceAddress::parse(&n.address)
-                .map(|a| a.module)
-                .unwrap_or_default();
-            if n.deposed.is_none() {
-                instances
-                    .entry(n.module.clone())
-                    .or_default()
-                    .entry(n.resource_key.clone())
-                    .or_default()
-                    .push(id);
-                if !steps.is_empty() && !listed.contains(&module_instance_string(&steps)) {
-                    for depth in 0..steps.len() {
-                        if !listed.insert(module_instance_string(&steps[..=depth])) {
-                            continue;
-                        }
-                        let parent = module_instance_string(&steps[..depth]);
-                        children
-                            .entry(parent)
-                            .or_default()
-                            .entry(steps[depth].name.clone())
-                            .or_default()
-                            .push(steps[..=depth].to_vec());
-                    }
+        for (id, (n, steps)) in nodes.iter().zip(&node_modules).enumerate() {
+            if n.deposed.is_some() {
+                continue;
+            }
+            // Keys are copied only for a new entry: most nodes share their module's.
+            let by_key = match instances.get_mut(n.module.as_str()) {
+                Some(m) => m,
+                None => instances.entry(n.module.clone()).or_default(),
+            };
+            match by_key.get_mut(n.resource_key.as_str()) {
+                Some(list) => list.push(id),
+                None => {
+                    by_key.insert(n.resource_key.clone(), vec![id]);
                 }
             }
-            node_modules.push(steps);
+            // `n.module` is the instance string of `steps` (both from the address).
+            if !steps.is_empty() && !listed.contains(n.module.as_str()) {
+                for depth in 0..steps.len() {
+                    if !listed.insert(module_instance_string(&steps[..=depth])) {
+                        continue;
+                    }
+                    let parent = module_instance_string(&steps[..depth]);
+                    children
+                        .entry(parent)
+                        .or_default()
+                        .entry(steps[depth].name.clone())
+                        .or_default()
+                        .push(steps[..=depth].to_vec());
+                }
+            }
         }
         Ctx {
             nodes,
