@@ -19,6 +19,18 @@ pub const MAX_DEPTH: usize = 128;
 /// not valid JSON are left to serde_json, which names the problem itself. Returns the deepest
 /// nesting seen.
 pub fn check(file: &str, text: &[u8]) -> Result<usize> {
+    check_finding(file, text, b"").map(|(deepest, _)| deepest)
+}
+
+/// [`check`], which also finds the span of the value of the top-level key `key` when that
+/// value is an array (`resource_changes`): the byte range from its `[` to its `]`, the last
+/// one if the key is repeated. Found in the same pass, for the read to parse that array on
+/// another thread as soon as the guard is done.
+pub fn check_finding(
+    file: &str,
+    text: &[u8],
+    key: &[u8],
+) -> Result<(usize, Option<std::ops::Range<usize>>)> {
     // Repeated keys are accepted, and the last one counts, as in Terraform's own JSON reader
     // (Go's encoding/json) and serde_json: real plans carry such repeats inside values (a
     // provider schema bug, seen in a google_storage_bucket in `../shared/plans/real`). A
@@ -27,10 +39,19 @@ pub fn check(file: &str, text: &[u8]) -> Result<usize> {
     let mut depth = 0usize;
     let mut deepest = 0usize;
     let mut i = 0;
+    // Where the key's string ends, when the last top-level string read was the key: its
+    // array is the next `[` at depth 1 with nothing but `:` and whitespace between them.
+    let mut key_end: Option<usize> = None;
+    let mut started: Option<usize> = None;
+    let mut found = None;
     while i < text.len() {
         match text[i] {
             b'"' => {
-                i = string(file, text, i + 1)?;
+                let end = string(file, text, i + 1)?;
+                if depth == 1 && !key.is_empty() {
+                    key_end = (text.get(i + 1..end - 1) == Some(key)).then_some(end);
+                }
+                i = end;
             }
             b'{' | b'[' => {
                 if depth == MAX_DEPTH {
@@ -40,11 +61,19 @@ pub fn check(file: &str, text: &[u8]) -> Result<usize> {
                         format!("the JSON nests more than {MAX_DEPTH} levels deep at line {line}, column {col}; Terraform never writes such a plan, so this file is not `terraform show -json` output ({SHOW_JSON_FIX})"),
                     ));
                 }
+                if depth == 1 && text[i] == b'[' && key_end.is_some_and(|k| value_at(text, k, i)) {
+                    started = Some(i);
+                }
                 depth += 1;
                 deepest = deepest.max(depth);
                 i += 1;
             }
             b'}' | b']' => {
+                if depth == 2 && text[i] == b']' {
+                    if let Some(start) = started.take() {
+                        found = Some(start..i + 1);
+                    }
+                }
                 depth = depth.saturating_sub(1);
                 i += 1;
             }
@@ -52,7 +81,17 @@ pub fn check(file: &str, text: &[u8]) -> Result<usize> {
             _ => i += 1,
         }
     }
-    Ok(deepest)
+    Ok((deepest, found))
+}
+
+/// True when `text[from..to]` is one `:` between JSON whitespace: the value at `to` is the
+/// one of the key that ends at `from`.
+fn value_at(text: &[u8], from: usize, to: usize) -> bool {
+    let between = &text[from..to];
+    between.iter().filter(|&&b| b == b':').count() == 1
+        && between
+            .iter()
+            .all(|b| matches!(b, b':' | b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// Skip a string whose opening quote is just before `i`; returns the offset after its closing
@@ -180,6 +219,30 @@ pub fn position(text: &[u8], offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The span of the top-level key's array: the last one, never a nested one, never a
+    /// string that only looks like the key.
+    #[test]
+    fn finds_the_top_level_array_of_a_key() {
+        let span = |t: &str| {
+            check_finding("p.json", t.as_bytes(), b"rc")
+                .unwrap()
+                .1
+                .map(|r| t[r].to_string())
+        };
+        assert_eq!(
+            span(r#"{"a":1,"rc":[1,[2]],"b":2}"#).as_deref(),
+            Some("[1,[2]]")
+        );
+        assert_eq!(span(r#"{ "rc" : [ ] }"#).as_deref(), Some("[ ]"));
+        assert_eq!(span(r#"{"rc":[1],"rc":[2]}"#).as_deref(), Some("[2]"));
+        assert_eq!(span(r#"{"a":"rc","b":[1]}"#), None);
+        assert_eq!(span(r#"{"a":{"rc":[1]}}"#), None);
+        assert_eq!(span(r#"{"rc":null,"b":[1]}"#), None);
+        assert_eq!(span(r#"{"r\u0063":[1]}"#), None);
+        assert_eq!(span(r#"{"rc":[1,2"#), None);
+        assert_eq!(span(r#"["rc",[1]]"#), None);
+    }
 
     fn err(text: &str) -> String {
         match check("p.json", text.as_bytes()) {

@@ -244,16 +244,34 @@ fn parse_split(file: &str, source: &std::sync::Arc<String>) -> Result<Option<Pla
             // Parsed alone, `resource_changes` are one level less deep than in the plan, so
             // serde_json's depth limit (a level below the guard's) would let one more level
             // through: a plan that deep (never Terraform's) is parsed in one piece.
-            if guard::check(file, source.as_bytes())? >= guard::MAX_DEPTH - 1 {
+            let (deepest, found) =
+                guard::check_finding(file, source.as_bytes(), b"resource_changes")?;
+            if deepest >= guard::MAX_DEPTH - 1 {
                 return Ok(None);
+            }
+            let parse = |span: std::ops::Range<usize>| {
+                model::with_source(source, |t| {
+                    serde_json::from_str::<Vec<ResourceChange>>(&t[span])
+                })
+            };
+            // The guard found the array: parsed at once, while the other thread is still
+            // before it; then held to the span that thread's parse sends (the same, but for
+            // a key the guard does not read, such as one written with escapes: the text is
+            // then parsed in one piece).
+            if let Some(found) = found {
+                let changes = parse(found.clone());
+                return Ok(Some(match from.recv() {
+                    Ok(sent) if sent == found => changes,
+                    _ => Err(serde::de::Error::custom(
+                        "resource_changes found elsewhere by the parse",
+                    )),
+                }));
             }
             // No span: the plan has no `resource_changes`, or its parse stopped before them.
             let Ok(span) = from.recv() else {
                 return Ok(Some(Ok(Vec::new())));
             };
-            let changes = model::with_source(source, |t| {
-                serde_json::from_str::<Vec<ResourceChange>>(&t[span])
-            });
+            let changes = parse(span);
             Ok::<_, Error>(Some(changes))
         });
         let rest = model::with_source(source, |t| {
@@ -464,6 +482,19 @@ mod tests {
             format!(r#"{{"format_version":"1.2","resource_changes":{rc}"#),
             r#"{"format_version":"1.0","terraform_version":"1.9.0","values":{"root_module":{}}}"#
                 .to_string(),
+            // Where the guard looks for the array: spaces, an escaped key, the key as a
+            // value, the key nested, not an array.
+            format!(
+                r#"{{"format_version":"1.2", "resource_changes" :	{rc} ,"planned_values":{pv}}}"#
+            ),
+            format!(r#"{{"format_version":"1.2","resource_changes":{rc}}}"#),
+            format!(
+                r#"{{"terraform_version":"resource_changes","format_version":"1.2","variables":{{}},"resource_changes":{rc}}}"#
+            ),
+            format!(
+                r#"{{"format_version":"1.2","variables":{{"resource_changes":{{"value":{rc}}}}},"resource_changes":[]}}"#
+            ),
+            r#"{"format_version":"1.2","resource_changes":null}"#.to_string(),
         ];
         // Nesting at serde_json's depth limit and the guard's, in a parsed value of a change.
         let deep = (124..=127).map(|n| {
