@@ -403,9 +403,9 @@ struct Ctx<'a> {
     /// lookup borrows its two strings instead of building a key.)
     resources: Nested<Block<'a>>,
     /// Module instance → resource key → instances.
-    instances: Nested<Vec<NodeId>>,
+    instances: Nested<Listed<NodeId>>,
     /// Parent module instance → call name → the child module instances.
-    children: Nested<Vec<Vec<ModuleStep>>>,
+    children: Nested<Listed<Vec<ModuleStep>>>,
     /// Node id → its module instance steps.
     node_modules: Vec<Vec<ModuleStep>>,
     /// Root variables' values, to evaluate `for_each = var.x` for `each.value`.
@@ -450,8 +450,8 @@ impl<'a> Ctx<'a> {
         .into_iter()
         .flatten()
         .collect();
-        let mut instances: Nested<Vec<NodeId>> = HashMap::default();
-        let mut children: Nested<Vec<Vec<ModuleStep>>> = HashMap::default();
+        let mut instances: Nested<Listed<NodeId>> = HashMap::default();
+        let mut children: Nested<Listed<Vec<ModuleStep>>> = HashMap::default();
         // Module instances already listed (their instance string): many nodes share one.
         let mut listed: HashSet<String> = HashSet::default();
         for (id, (n, steps)) in nodes.iter().zip(&node_modules).enumerate() {
@@ -464,9 +464,9 @@ impl<'a> Ctx<'a> {
                 None => instances.entry(n.module.clone()).or_default(),
             };
             match by_key.get_mut(n.resource_key.as_str()) {
-                Some(list) => list.push(id),
+                Some(list) => list.items.push(id),
                 None => {
-                    by_key.insert(n.resource_key.clone(), vec![id]);
+                    by_key.insert(n.resource_key.clone(), Listed::of(id));
                 }
             }
             // `n.module` is the instance string of `steps` (both from the address).
@@ -481,6 +481,7 @@ impl<'a> Ctx<'a> {
                         .or_default()
                         .entry(steps[depth].name.clone())
                         .or_default()
+                        .items
                         .push(steps[..=depth].to_vec());
                 }
             }
@@ -637,21 +638,25 @@ impl<'a> Ctx<'a> {
                     ));
                     return;
                 }
-                let list = nested_get(&self.instances, minst, &key)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
-                if list.is_empty() {
+                let Some(list) =
+                    nested_get(&self.instances, minst, &key).filter(|l| !l.items.is_empty())
+                else {
                     // count = 0 or an empty for_each: the reference is followed, and it leads
                     // to nothing (typically the unused branch of a conditional).
                     return;
-                }
+                };
+                let ids = &list.items;
                 self.pick(
-                    list,
+                    Choice {
+                        len: ids.len(),
+                        id_of: &|p| ids[p],
+                        index_of: &|p| self.nodes[ids[p]].index.as_ref(),
+                        by_index: &list.by_index,
+                    },
                     index.as_ref(),
                     hint,
                     via,
                     found,
-                    |id| self.nodes[id].index.as_ref(),
                     r,
                 );
             }
@@ -718,11 +723,12 @@ impl<'a> Ctx<'a> {
                     ));
                     return;
                 };
-                let no_kids = Vec::new();
-                let kids = nested_get(&self.children, minst, &name).unwrap_or(&no_kids);
-                if kids.is_empty() {
+                let Some(listed) =
+                    nested_get(&self.children, minst, &name).filter(|l| !l.items.is_empty())
+                else {
                     return; // the module has no resource instances: nothing to link
-                }
+                };
+                let kids = &listed.items;
                 // Which outputs: the named one; else, an output named like the attribute
                 // (`route_table_id = module.vpc[each.key].route_table_id`); else all.
                 let (outputs, guessed): (Vec<&String>, bool) = match &output {
@@ -752,14 +758,17 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 let mut chosen = Found::default();
-                let ids: Vec<usize> = (0..kids.len()).collect();
                 self.pick(
-                    &ids,
+                    Choice {
+                        len: kids.len(),
+                        id_of: &|p| p,
+                        index_of: &|p| kids[p].last().and_then(|s| s.index.as_ref()),
+                        by_index: &listed.by_index,
+                    },
                     index.as_ref(),
                     hint,
                     via.clone(),
                     &mut chosen,
-                    |i| kids[i].last().and_then(|s| s.index.as_ref()),
                     r,
                 );
                 found.failures.extend(chosen.failures);
@@ -807,14 +816,13 @@ impl<'a> Ctx<'a> {
 
     /// Choose among instances by an explicit index, a repetition hint, or all (ambiguous).
     #[allow(clippy::too_many_arguments)]
-    fn pick<'i>(
+    fn pick(
         &self,
-        list: &[usize],
+        list: Choice<'_>,
         index: Option<&IndexRef>,
         hint: &Hint,
         via: Vec<String>,
         found: &mut Found,
-        index_of: impl Fn(usize) -> Option<&'i Index>,
         r: &str,
     ) {
         let target = |node, provenance, ambiguous| Target {
@@ -825,8 +833,8 @@ impl<'a> Ctx<'a> {
         };
         match index {
             Some(IndexRef::Known(ix)) => {
-                match list.iter().find(|&&i| index_of(i) == Some(ix)) {
-                    Some(&i) => found.targets.push(target(i, Provenance::Reference, false)),
+                match list.find(ix) {
+                    Some(i) => found.targets.push(target(i, Provenance::Reference, false)),
                     None => found.failures.push((
                         r.to_string(),
                         format!("no instance with index {ix} exists in this plan"),
@@ -836,24 +844,79 @@ impl<'a> Ctx<'a> {
             }
             Some(IndexRef::Dynamic) | None => {}
         }
-        if list.len() == 1 && index_of(list[0]).is_none() {
+        if list.len == 1 && (list.index_of)(0).is_none() {
             found
                 .targets
-                .push(target(list[0], Provenance::Reference, false));
+                .push(target((list.id_of)(0), Provenance::Reference, false));
             return;
         }
         if let Hint::Index(h) = hint {
-            if let Some(&i) = list.iter().find(|&&i| index_of(i) == Some(h)) {
+            if let Some(i) = list.find(h) {
                 found.targets.push(target(i, Provenance::Index, false));
                 return;
             }
         }
-        let ambiguous = list.len() > 1;
-        for &i in list {
+        let ambiguous = list.len > 1;
+        for p in 0..list.len {
             found
                 .targets
-                .push(target(i, Provenance::Reference, ambiguous));
+                .push(target((list.id_of)(p), Provenance::Reference, ambiguous));
         }
+    }
+}
+
+/// Instances (or module instances) of one name, in plan order, and where each index is.
+#[derive(Default)]
+struct Listed<T> {
+    items: Vec<T>,
+    by_index: ByIndex,
+}
+
+impl<T> Listed<T> {
+    fn of(item: T) -> Listed<T> {
+        Listed {
+            items: vec![item],
+            by_index: ByIndex::default(),
+        }
+    }
+}
+
+/// Lists up to this long are scanned for an index; longer ones get a map.
+const SCAN_MAX: usize = 16;
+
+/// The position of the first item with each index, built on first use for a long list:
+/// scanning it for every reference was quadratic in the instances of a `for_each` whose
+/// instances name each other by `each.key` (a hub's route per stack naming its peering).
+#[derive(Default)]
+struct ByIndex(std::sync::OnceLock<HashMap<Index, usize>>);
+
+/// What [`Ctx::pick`] chooses from: `len` items; an item's target (`id_of`: a node, or a
+/// position among child modules) and index (`index_of`), by position.
+struct Choice<'c> {
+    len: usize,
+    id_of: &'c dyn Fn(usize) -> usize,
+    index_of: &'c dyn Fn(usize) -> Option<&'c Index>,
+    by_index: &'c ByIndex,
+}
+
+impl Choice<'_> {
+    /// The target of the first item with index `ix`.
+    fn find(&self, ix: &Index) -> Option<usize> {
+        let at = if self.len <= SCAN_MAX {
+            (0..self.len).find(|&p| (self.index_of)(p) == Some(ix))
+        } else {
+            let map = self.by_index.0.get_or_init(|| {
+                let mut m: HashMap<Index, usize> = HashMap::default();
+                for p in 0..self.len {
+                    if let Some(i) = (self.index_of)(p) {
+                        m.entry(i.clone()).or_insert(p);
+                    }
+                }
+                m
+            });
+            map.get(ix).copied()
+        };
+        at.map(|p| (self.id_of)(p))
     }
 }
 
@@ -1276,5 +1339,41 @@ impl super::lazy::StringSink for Joins<'_> {
     /// A repeated key: its earlier value does not count (the parsed value keeps the last).
     fn retract(&mut self, path: &[Seg]) {
         self.found.retain(|(p, _, _)| !p.starts_with(path));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long list finds through its map what a scan finds: the first item with the index,
+    /// items without one skipped, nothing for an index absent.
+    #[test]
+    fn long_lists_find_by_index_as_a_scan_does() {
+        for len in [1, SCAN_MAX, SCAN_MAX + 1, 100] {
+            // Keys repeat every 7 items; every 5th item has no index; the targets are not
+            // the positions.
+            let indexes: Vec<Option<Index>> = (0..len)
+                .map(|p| (p % 5 != 4).then(|| Index::Key(format!("k{}", p % 7))))
+                .collect();
+            let listed = Listed {
+                items: (0..len).map(|p| 1000 + p).collect(),
+                by_index: ByIndex::default(),
+            };
+            let choice = Choice {
+                len,
+                id_of: &|p| listed.items[p],
+                index_of: &|p| indexes[p].as_ref(),
+                by_index: &listed.by_index,
+            };
+            for k in 0..9 {
+                let ix = Index::Key(format!("k{k}"));
+                let scanned = (0..len)
+                    .find(|&p| indexes[p].as_ref() == Some(&ix))
+                    .map(|p| 1000 + p);
+                assert_eq!(choice.find(&ix), scanned, "len {len}, k{k}");
+            }
+            assert_eq!(choice.find(&Index::Num(0)), None);
+        }
     }
 }
