@@ -121,8 +121,9 @@ pub fn secret_named(path: &[Seg]) -> bool {
 
 /// One key of [`secret_named`]: it contains a [`SECRET_NAMES`] entry, ASCII case aside, and
 /// does not end in `_arn` or `_id`. Compared byte by byte without lowercasing a copy (reports
-/// ask this of every attribute they show); the names are ASCII, so a match never starts or
-/// ends inside a multi-byte character.
+/// ask this of every attribute they show): a position is tried only when its byte can start
+/// a name ([`STARTS`]). The names are ASCII, so a match never starts or ends inside a
+/// multi-byte character.
 fn secret_key(k: &str) -> bool {
     let b = k.as_bytes();
     let ends = |suffix: &str| {
@@ -130,13 +131,27 @@ fn secret_key(k: &str) -> bool {
             && b[b.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
     };
     let named = (0..b.len()).any(|i| {
-        let rest = &b[i..];
-        SECRET_NAMES
-            .iter()
-            .any(|n| rest.len() >= n.len() && rest[..n.len()].eq_ignore_ascii_case(n.as_bytes()))
+        STARTS[b[i] as usize]
+            && SECRET_NAMES.iter().any(|n| {
+                let rest = &b[i..];
+                rest.len() >= n.len() && rest[..n.len()].eq_ignore_ascii_case(n.as_bytes())
+            })
     });
     named && !ends("_arn") && !ends("_id")
 }
+
+/// The bytes that start a [`SECRET_NAMES`] entry, in either case.
+const STARTS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < SECRET_NAMES.len() {
+        let c = SECRET_NAMES[i].as_bytes()[0];
+        t[c as usize] = true;
+        t[c.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Sensitive for reports: marked by Terraform at or below `path`, or secret-named.
 pub fn sensitive_at(markers: &Value, path: &[Seg]) -> bool {
