@@ -12,6 +12,7 @@ use super::peering::Table;
 use super::peering_sg::Rules;
 use super::reverse_peering::Peers;
 use crate::graph::{Graph, NodeId};
+use ipnet::IpNet;
 use std::collections::HashMap;
 use std::sync::OnceLock as OnceCell;
 
@@ -41,6 +42,9 @@ pub(super) struct TableRoutes {
     pub unlinked: Vec<u32>,
 }
 
+/// A VPC's CIDR with the attribute it comes from, or why it is not known.
+pub(super) type Cidr = Found<(IpNet, String)>;
+
 /// The lazily built indexes of one graph.
 pub(super) struct Index {
     // Boxed: one pointer per node and kind, most of them never filled.
@@ -51,6 +55,8 @@ pub(super) struct Index {
     sg_rules: Vec<OnceCell<Box<Rules>>>,
     /// Per peering type (Azure, GCP): its peerings by local network.
     peers: [OnceCell<Box<Peers>>; 2],
+    /// Per VPC: its IPv4 and IPv6 CIDRs (`peering::cidrs_of`).
+    cidrs: [Vec<OnceCell<Box<[Cidr]>>>; 2],
 }
 
 fn cells<T>(n: usize) -> Vec<OnceCell<T>> {
@@ -67,6 +73,7 @@ impl Index {
             serving: cells(n),
             sg_rules: cells(n),
             peers: [OnceCell::new(), OnceCell::new()],
+            cidrs: [cells(n), cells(n)],
         }
     }
 
@@ -75,6 +82,11 @@ impl Index {
         g.analysis
             .get_or_init(|| Index::new(g))
             .expect("a graph's analysis extension holds only the analysis index")
+    }
+
+    /// The CIDRs of a VPC (IPv6 ones if `v6`), read by `read` the first time.
+    pub(super) fn cidrs(&self, vpc: NodeId, v6: bool, read: impl FnOnce() -> Vec<Cidr>) -> &[Cidr] {
+        self.cidrs[usize::from(v6)][vpc].get_or_init(|| read().into_boxed_slice())
     }
 
     fn groups(&self, g: &Graph, to: NodeId) -> &[Group] {

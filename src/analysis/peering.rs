@@ -119,7 +119,18 @@ pub fn vpc_cidrs(g: &Graph, vpc: NodeId) -> Vec<Found<(IpNet, String)>> {
 }
 
 /// The VPC's CIDRs of one address family, primary first, each with its source attribute.
+/// Read once per graph and VPC (`Index::cidrs`): a hub VPC is a side of every peering, and
+/// several rules resolve each peering.
 pub fn cidrs_of(g: &Graph, vpc: NodeId, family: Family) -> Vec<Found<(IpNet, String)>> {
+    super::index::Index::of(g)
+        .cidrs(vpc, family.vpc_attr == IPV6.vpc_attr, || {
+            read_cidrs(g, vpc, family)
+        })
+        .to_vec()
+}
+
+/// [`cidrs_of`], read from the values.
+fn read_cidrs(g: &Graph, vpc: NodeId, family: Family) -> Vec<Found<(IpNet, String)>> {
     let mut out = Vec::new();
     let mut from = |id: NodeId| {
         let source = format!("{}.{}", g.node(id).address, family.vpc_attr);
