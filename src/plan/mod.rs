@@ -60,41 +60,58 @@ pub fn read(path: &str) -> Result<Document> {
 #[cfg_attr(not(unix), allow(dead_code))]
 const HALVES_BYTES: u64 = 8 << 20;
 
-/// A file's bytes. From [`HALVES_BYTES`] up, on two cores or more, the two halves are read at
-/// once, each by a thread into its half of the buffer: copying ~100 MB out of the page cache
+/// A file's bytes, as `std::fs::read` reads them, from one open handle (a named pipe is opened
+/// once). From [`HALVES_BYTES`] up, on two cores or more, a regular file's two halves are read
+/// at once, each by a thread into its half of the buffer: copying ~100 MB out of the page cache
 /// (and the first touch of every page of the buffer) took ~55 ms on one thread, before
-/// anything else could start. A file whose size changes while it is read is read again in one
-/// piece, as `std::fs::read` would.
+/// anything else could start. Anything that does not go to plan there (a size that changed
+/// while reading, a buffer that cannot be had, a read error) reads the file again in one piece.
 fn read_file(path: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata().ok();
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileExt;
-        let file = std::fs::File::open(path)?;
-        let meta = file.metadata()?;
-        let len = meta.len();
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if meta.is_file() && len >= HALVES_BYTES && cores >= 2 {
-            if let Ok(size) = usize::try_from(len) {
-                let mut buf = vec![0u8; size];
-                let (a, b) = buf.split_at_mut(size / 2);
-                let offset = a.len() as u64;
-                let whole = std::thread::scope(|s| {
-                    let second = s.spawn(|| file.read_exact_at(b, offset));
-                    let first = file.read_exact_at(a, 0);
-                    let second = second.join().unwrap_or_else(|_| {
-                        Err(std::io::Error::other("the reading thread panicked"))
-                    });
-                    first.and(second)
-                });
-                // Not one byte more: a file that grew is read again, whole.
-                let mut probe = [0u8; 1];
-                if whole.is_ok() && file.read_at(&mut probe, len)? == 0 {
-                    return Ok(buf);
-                }
-            }
-        }
+    if let Some(bytes) = meta.as_ref().and_then(|m| read_halves(&file, m)) {
+        return Ok(bytes);
     }
-    std::fs::read(path)
+    // What `std::fs::read` does with the handle: the size as a hint, reserved fallibly.
+    let mut bytes = Vec::new();
+    if let Some(size) = meta.and_then(|m| usize::try_from(m.len()).ok()) {
+        bytes
+            .try_reserve_exact(size)
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+    }
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_file`]'s two halves at once; `None` when the file is not for it or the read did
+/// not go to plan (the caller then reads it whole; `read_at` does not move the handle).
+#[cfg(unix)]
+fn read_halves(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let len = meta.len();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if !meta.is_file() || len < HALVES_BYTES || cores < 2 {
+        return None;
+    }
+    let size = usize::try_from(len).ok()?;
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(size).ok()?;
+    buf.resize(size, 0);
+    let (a, b) = buf.split_at_mut(size / 2);
+    let offset = a.len() as u64;
+    let whole = std::thread::scope(|s| {
+        let second = s.spawn(|| file.read_exact_at(b, offset));
+        let first = file.read_exact_at(a, 0);
+        let second = second
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the reading thread panicked")));
+        first.and(second)
+    });
+    // Not one byte more: a file that grew is read again, whole.
+    let mut probe = [0u8; 1];
+    (whole.is_ok() && matches!(file.read_at(&mut probe, len), Ok(0))).then_some(buf)
 }
 
 /// Standard input, whose size is not known beforehand, read in chunks and joined once: a
@@ -437,6 +454,7 @@ mod tests {
     /// A file read in two halves holds the bytes `std::fs::read` reads, at the sizes around
     /// the threshold and with an odd length; a directory fails as it did.
     #[test]
+    #[allow(clippy::print_stderr)] // says when the named-pipe case cannot run
     fn files_read_in_halves_are_read_whole() {
         let dir = std::env::temp_dir().join(format!("plangate-halves-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -455,6 +473,20 @@ mod tests {
             assert!(read == bytes, "{size} bytes read differently");
         }
         assert!(read_file(dir.to_str().unwrap()).is_err());
+        // A named pipe is opened once: a second open would wait for a writer that is gone.
+        let fifo = dir.join("plan.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let writer = {
+                let fifo = fifo.clone();
+                std::thread::spawn(move || std::fs::write(fifo, b"{\"format_version\":\"1.2\"}"))
+            };
+            let read = read_file(fifo.to_str().unwrap()).unwrap();
+            assert_eq!(read, b"{\"format_version\":\"1.2\"}");
+            writer.join().unwrap().unwrap();
+        } else {
+            eprintln!("mkfifo is not available: the named-pipe case is not tested here");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
