@@ -90,7 +90,13 @@ pub fn check(loaded: &Loaded, plans: &[String], s: &Settings) -> Result<Report> 
     let mut used = vec![false; loaded.config.waivers.len()];
     for r in results {
         infos.push(r.info);
-        findings.extend(r.findings);
+        // The first plan's list is kept as it is: copying ~60,000 findings of a ~100 MB plan
+        // into a new list held both at once, at the run's peak.
+        if findings.is_empty() {
+            findings = r.findings;
+        } else {
+            findings.extend(r.findings);
+        }
         merge_extras(&mut extras, r.extras);
         for (u, x) in used.iter_mut().zip(r.used_waivers) {
             *u |= x;
