@@ -132,17 +132,35 @@ fn tabled_table<S: AsRef<str>>(rows: &[[S; 5]]) -> String {
 /// the whole table as text before writing it cost memory; this writes the same characters
 /// (the same width function, the same wrapping) from one pass that measures the columns and
 /// one that draws. Only for uncoloured tables: colour codes take tabled's path.
-fn plain_table<S: AsRef<str>>(rows: &[[S; 5]], w: &mut dyn Write) -> io::Result<()> {
+/// Rows per task when the table is measured and drawn on every core.
+const ROWS_PER_TASK: usize = 1024;
+
+/// Rows drawn before they are written.
+const DRAW_BATCH: usize = 8 * ROWS_PER_TASK;
+
+/// `f` over `0..n` in ranges of [`ROWS_PER_TASK`], on every core, results in order.
+fn in_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    crate::par::map_ordered(n.div_ceil(ROWS_PER_TASK), |c| {
+        f(c * ROWS_PER_TASK..((c + 1) * ROWS_PER_TASK).min(n))
+    })
+}
+
+fn plain_table<S: AsRef<str> + Sync>(rows: &[[S; 5]], w: &mut dyn Write) -> io::Result<()> {
     const HEADER: [&str; 5] = ["status", "severity", "rule", "resource", "message"];
-    // Messages wider than the column, wrapped (few: most messages fit).
-    let wrapped: Vec<Option<String>> = rows
-        .iter()
-        .map(|r| {
-            let m = r[4].as_ref();
-            (m.split('\n').any(|l| line_width(l) > MESSAGE_WIDTH))
-                .then(|| wrap_keeping_words(m, MESSAGE_WIDTH))
-        })
-        .collect();
+    // Messages wider than the column, wrapped (few: most messages fit); on every core.
+    let wrapped: Vec<Option<String>> = in_chunks(rows.len(), |range| {
+        rows[range]
+            .iter()
+            .map(|r| {
+                let m = r[4].as_ref();
+                (m.split('\n').any(|l| line_width(l) > MESSAGE_WIDTH))
+                    .then(|| wrap_keeping_words(m, MESSAGE_WIDTH))
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let cells = |i: usize| -> [&str; 5] {
         let r = &rows[i];
         [
@@ -158,9 +176,18 @@ fn plain_table<S: AsRef<str>>(rows: &[[S; 5]], w: &mut dyn Write) -> io::Result<
         text.split('\n').map(line_width).max().unwrap_or(0)
     }
     let mut widths = HEADER.map(cell_width);
-    for i in 0..rows.len() {
-        for (w, c) in widths.iter_mut().zip(cells(i)) {
-            *w = (*w).max(cell_width(c));
+    let chunk_widths = in_chunks(rows.len(), |range| {
+        let mut widths = [0usize; 5];
+        for i in range {
+            for (w, c) in widths.iter_mut().zip(cells(i)) {
+                *w = (*w).max(cell_width(c));
+            }
+        }
+        widths
+    });
+    for cw in chunk_widths {
+        for (w, c) in widths.iter_mut().zip(cw) {
+            *w = (*w).max(c);
         }
     }
     let widest = widths.iter().max().copied().unwrap_or(0) + 2;
@@ -201,11 +228,23 @@ fn plain_table<S: AsRef<str>>(rows: &[[S; 5]], w: &mut dyn Write) -> io::Result<
     draw(HEADER, &mut out);
     out.push('\n');
     out.push_str(&rule('├', '┼', '┤'));
-    for i in 0..rows.len() {
-        w.write_all(out.as_bytes())?;
-        out.clear();
-        draw(cells(i), &mut out);
+    w.write_all(out.as_bytes())?;
+    // The rows drawn on every core, a batch at a time (the text of a batch, not of the whole
+    // table, is held before it is written), and written in order.
+    for batch in (0..rows.len()).step_by(DRAW_BATCH) {
+        let end = (batch + DRAW_BATCH).min(rows.len());
+        let drawn = in_chunks(end - batch, |range| {
+            let mut text = String::new();
+            for i in range {
+                draw(cells(batch + i), &mut text);
+            }
+            text
+        });
+        for text in drawn {
+            w.write_all(text.as_bytes())?;
+        }
     }
+    out.clear();
     out.push('\n');
     out.push_str(&rule('└', '┴', '┘'));
     w.write_all(out.as_bytes())
