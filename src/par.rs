@@ -1,6 +1,7 @@
-//! The one way plangate spreads work over cores: [`map_ordered`]. Plans (`app`), policies
-//! (`policy::eval`) and chunks of graph nodes (`graph::resolve`) all go through it, so the
-//! output never depends on which thread ran what.
+//! The one way plangate spreads work over cores: [`map_ordered`] (and [`map_ranges`] over it).
+//! Plans (`app`), policies (`policy::eval`), chunks of graph nodes (`graph::build`,
+//! `graph::resolve`) and table rows (`report::table`) all go through it, so the output never
+//! depends on which thread ran what.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -41,9 +42,35 @@ pub fn map_ordered<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     done.into_iter().map(|(_, t)| t).collect()
 }
 
+/// [`map_ordered`] over `0..n` cut into ranges of `chunk` items (the last one shorter): `f`
+/// gets one range at a time, and the results come back in range order.
+pub fn map_ranges<T: Send>(
+    n: usize,
+    chunk: usize,
+    f: impl Fn(std::ops::Range<usize>) -> T + Sync,
+) -> Vec<T> {
+    let chunk = chunk.max(1);
+    map_ordered(
+        n.div_ceil(chunk),
+        |c| f(c * chunk..((c + 1) * chunk).min(n)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_cover_every_index_once_in_order() {
+        for (n, chunk) in [(0, 4), (1, 4), (4, 4), (10, 3), (1000, 7), (5, 0)] {
+            let ranges = map_ranges(n, chunk, |r| r);
+            let flat: Vec<usize> = ranges.iter().flat_map(|r| r.clone()).collect();
+            assert_eq!(flat, (0..n).collect::<Vec<_>>(), "n {n}, chunk {chunk}");
+            assert!(ranges
+                .iter()
+                .all(|r| r.len() <= chunk.max(1) && !r.is_empty()));
+        }
+    }
 
     #[test]
     fn results_come_back_in_index_order() {

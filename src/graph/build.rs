@@ -35,8 +35,8 @@ pub fn from_plan(mut plan: Plan) -> Graph {
     }
     drop(seen);
     // Address parts (a parse and three strings per instance) on every core.
-    let mut change_parts = crate::par::map_ordered(changes.len().div_ceil(PARTS_CHUNK), |c| {
-        changes[c * PARTS_CHUNK..((c + 1) * PARTS_CHUNK).min(changes.len())]
+    let mut change_parts = crate::par::map_ranges(changes.len(), PARTS_CHUNK, |range| {
+        changes[range]
             .iter()
             .map(|rc| {
                 let data = rc.mode == crate::plan::Mode::Data;

@@ -148,10 +148,7 @@ const CHUNK: usize = 256;
 /// the next chunk when it is done with one); the results in chunk order, whatever thread
 /// computed them, so that what follows does not depend on the scheduling.
 fn in_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
-    crate::par::map_ordered(
-        n.div_ceil(CHUNK),
-        |c| f(c * CHUNK..((c + 1) * CHUNK).min(n)),
-    )
+    crate::par::map_ranges(n, CHUNK, f)
 }
 
 /// What following a node's references found, in the order one pass finds it: applied to

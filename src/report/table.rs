@@ -138,17 +138,10 @@ const ROWS_PER_TASK: usize = 1024;
 /// Rows drawn before they are written.
 const DRAW_BATCH: usize = 8 * ROWS_PER_TASK;
 
-/// `f` over `0..n` in ranges of [`ROWS_PER_TASK`], on every core, results in order.
-fn in_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
-    crate::par::map_ordered(n.div_ceil(ROWS_PER_TASK), |c| {
-        f(c * ROWS_PER_TASK..((c + 1) * ROWS_PER_TASK).min(n))
-    })
-}
-
 fn plain_table<S: AsRef<str> + Sync>(rows: &[[S; 5]], w: &mut dyn Write) -> io::Result<()> {
     const HEADER: [&str; 5] = ["status", "severity", "rule", "resource", "message"];
     // Messages wider than the column, wrapped (few: most messages fit); on every core.
-    let wrapped: Vec<Option<String>> = in_chunks(rows.len(), |range| {
+    let wrapped: Vec<Option<String>> = crate::par::map_ranges(rows.len(), ROWS_PER_TASK, |range| {
         rows[range]
             .iter()
             .map(|r| {
@@ -176,7 +169,7 @@ fn plain_table<S: AsRef<str> + Sync>(rows: &[[S; 5]], w: &mut dyn Write) -> io::
         text.split('\n').map(line_width).max().unwrap_or(0)
     }
     let mut widths = HEADER.map(cell_width);
-    let chunk_widths = in_chunks(rows.len(), |range| {
+    let chunk_widths = crate::par::map_ranges(rows.len(), ROWS_PER_TASK, |range| {
         let mut widths = [0usize; 5];
         for i in range {
             for (w, c) in widths.iter_mut().zip(cells(i)) {
@@ -233,7 +226,7 @@ fn plain_table<S: AsRef<str> + Sync>(rows: &[[S; 5]], w: &mut dyn Write) -> io::
     // table, is held before it is written), and written in order.
     for batch in (0..rows.len()).step_by(DRAW_BATCH) {
         let end = (batch + DRAW_BATCH).min(rows.len());
-        let drawn = in_chunks(end - batch, |range| {
+        let drawn = crate::par::map_ranges(end - batch, ROWS_PER_TASK, |range| {
             let mut text = String::new();
             for i in range {
                 draw(cells(batch + i), &mut text);
