@@ -519,7 +519,7 @@ mod tests {
             format!(
                 r#"{{"format_version":"1.2", "resource_changes" :	{rc} ,"planned_values":{pv}}}"#
             ),
-            format!(r#"{{"format_version":"1.2","resource_changes":{rc}}}"#),
+            format!(r#"{{"format_version":"1.2","resource\u005fchanges":{rc}}}"#),
             format!(
                 r#"{{"terraform_version":"resource_changes","format_version":"1.2","variables":{{}},"resource_changes":{rc}}}"#
             ),

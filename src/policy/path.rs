@@ -10,7 +10,7 @@
 use super::path_cond::Cond;
 use crate::graph::values::Seg;
 use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
-use jsonpath_rust::parser::{errors::JsonPathError, parse_json_path};
+use jsonpath_rust::parser::{errors::JsonPathError, model::Filter, parse_json_path};
 use serde_json::Value;
 
 /// A compiled JSONPath.
@@ -32,14 +32,14 @@ enum Step {
     Descendant(Box<Step>),
 }
 
-/// A selector of the query; a filter keeps jsonpath-rust's form for what is not compiled.
+/// A selector of the query; a filter keeps jsonpath-rust's form for when it is not compiled.
 #[derive(Debug, Clone)]
 enum Sel {
     Name(String),
     Index(i64),
     Wildcard,
     Slice(Option<i64>, Option<i64>, i64),
-    Filter(Box<(Selector, Option<Cond>)>),
+    Filter(Box<(Filter, Option<Cond>)>),
 }
 
 impl Step {
@@ -59,7 +59,7 @@ impl Sel {
             Selector::Index(i) => Sel::Index(*i),
             Selector::Wildcard => Sel::Wildcard,
             Selector::Slice(start, end, step) => Sel::Slice(*start, *end, step.unwrap_or(1)),
-            Selector::Filter(f) => Sel::Filter(Box::new((sel.clone(), Cond::compile(f)))),
+            Selector::Filter(f) => Sel::Filter(Box::new((f.clone(), Cond::compile(f)))),
         }
     }
 }
@@ -404,15 +404,12 @@ fn slice_indexes(len: i64, start: Option<i64>, end: Option<i64>, step: i64) -> V
 /// Children selected by a filter, evaluated on the known values (compiled, or else by
 /// jsonpath-rust). A child that did not match but whose fields read by the filter are unknown
 /// is kept as unknown: it may match after apply.
-fn filter<'v, 'm>(sel: &Selector, fast: Option<&Cond>, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
-    let Selector::Filter(f) = sel else {
-        return;
-    };
+fn filter<'v, 'm>(f: &Filter, fast: Option<&Cond>, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     let matched: Vec<&Value> = match st.v {
         // The compiled filter answers per child, below.
         _ if fast.is_some() => Vec::new(),
         Some(v @ (Value::Array(_) | Value::Object(_))) => {
-            let q = JpQuery::new(vec![Segment::Selector(sel.clone())]);
+            let q = JpQuery::new(vec![Segment::Selector(Selector::Filter(f.clone()))]);
             jsonpath_rust::query::js_path_process(&q, v)
                 .map(|r| r.into_iter().map(|x| x.val).collect())
                 .unwrap_or_default()
