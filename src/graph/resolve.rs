@@ -529,12 +529,28 @@ impl<'a> Ctx<'a> {
     ) {
         let hint = repetition.hint(&expr.refs);
         let leaf = &*expr.leaf;
-        for r in &expr.significant {
+        let node = &self.nodes[id];
+        for (r, direct) in expr.significant.iter().zip(&expr.direct) {
             if out.stop(id, &expr.attribute) {
                 return;
             }
             let mut found = Found::default();
-            self.follow(r, module, &hint, leaf, vec![r.clone()], 0, &mut found);
+            match direct {
+                // The first step of a resource reference: nothing was visited yet and the
+                // step leads nowhere further, so the cycle bookkeeping of `follow` has
+                // nothing to do; the node's module strings are those of `module`.
+                Some((key, index)) => self.follow_resource(
+                    r,
+                    &node.module_config,
+                    &node.module,
+                    key,
+                    index.as_ref(),
+                    &hint,
+                    vec![r.clone()],
+                    &mut found,
+                ),
+                None => self.follow(r, module, &hint, leaf, vec![r.clone()], 0, &mut found),
+            }
             if found.targets.is_empty() && found.failures.is_empty() {
                 continue; // a root variable or a constant: nothing to link
             }
@@ -623,39 +639,7 @@ impl<'a> Ctx<'a> {
                 index,
             } => {
                 let key = super::address::resource_key(data, &type_, &name);
-                if nested_get(&self.resources, &mconf, &key).is_none() {
-                    let place = if mconf.is_empty() {
-                        "the root module".to_string()
-                    } else {
-                        mconf.clone()
-                    };
-                    found.failures.push((
-                        r.to_string(),
-                        format!("`{key}` is not declared in {place} of the plan's configuration"),
-                    ));
-                    return;
-                }
-                let Some(list) =
-                    nested_get(&self.instances, minst, &key).filter(|l| !l.items.is_empty())
-                else {
-                    // count = 0 or an empty for_each: the reference is followed, and it leads
-                    // to nothing (typically the unused branch of a conditional).
-                    return;
-                };
-                let ids = &list.items;
-                self.pick(
-                    Choice {
-                        len: ids.len(),
-                        id_of: &|p| ids[p],
-                        index_of: &|p| self.nodes[ids[p]].index.as_ref(),
-                        by_index: &list.by_index,
-                    },
-                    index.as_ref(),
-                    hint,
-                    via,
-                    found,
-                    r,
-                );
+                self.follow_resource(r, &mconf, minst, &key, index.as_ref(), hint, via, found);
             }
             Reference::Var(name) => {
                 let Some((last, parent)) = module.split_last() else {
@@ -811,6 +795,53 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A reference to resource `key` of the module `mconf` (its instance `minst`).
+    #[allow(clippy::too_many_arguments)]
+    fn follow_resource(
+        &self,
+        r: &str,
+        mconf: &str,
+        minst: &str,
+        key: &str,
+        index: Option<&IndexRef>,
+        hint: &Hint,
+        via: Vec<String>,
+        found: &mut Found,
+    ) {
+        if nested_get(&self.resources, mconf, key).is_none() {
+            let place = if mconf.is_empty() {
+                "the root module"
+            } else {
+                mconf
+            };
+            found.failures.push((
+                r.to_string(),
+                format!("`{key}` is not declared in {place} of the plan's configuration"),
+            ));
+            return;
+        }
+        let Some(list) = nested_get(&self.instances, minst, key).filter(|l| !l.items.is_empty())
+        else {
+            // count = 0 or an empty for_each: the reference is followed, and it leads
+            // to nothing (typically the unused branch of a conditional).
+            return;
+        };
+        let ids = &list.items;
+        self.pick(
+            Choice {
+                len: ids.len(),
+                id_of: &|p| ids[p],
+                index_of: &|p| self.nodes[ids[p]].index.as_ref(),
+                by_index: &list.by_index,
+            },
+            index,
+            hint,
+            via,
+            found,
+            r,
+        );
+    }
+
     /// Choose among instances by an explicit index, a repetition hint, or all (ambiguous).
     #[allow(clippy::too_many_arguments)]
     fn pick(
@@ -933,6 +964,9 @@ struct Leaf {
     refs: Vec<String>,
     /// The references worth following ([`significant`]).
     significant: Vec<String>,
+    /// For each of `significant`: a reference to a resource, parsed once for every instance
+    /// of the block (its resource key and index).
+    direct: Vec<Option<(String, Option<IndexRef>)>>,
 }
 
 impl Block<'_> {
@@ -962,8 +996,22 @@ impl Leaf {
             .next()
             .unwrap_or(&attribute)
             .to_string();
+        let significant: Vec<String> = significant(&refs).cloned().collect();
+        let direct = significant
+            .iter()
+            .map(|r| match Reference::parse(r)? {
+                Reference::Resource {
+                    data,
+                    type_,
+                    name,
+                    index,
+                } => Some((super::address::resource_key(data, &type_, &name), index)),
+                _ => None,
+            })
+            .collect();
         Leaf {
-            significant: significant(&refs).cloned().collect(),
+            significant,
+            direct,
             attribute: attribute.into(),
             leaf,
             refs,
