@@ -13,39 +13,52 @@ type HashSet<T> = foldhash::HashSet<T>;
 
 pub fn from_plan(mut plan: Plan) -> Graph {
     let changes = std::mem::take(&mut plan.resource_changes);
-    // Borrowed from the changes; the few instances found without one are kept by `unseen`.
-    let changed: HashSet<&str> = changes
-        .iter()
-        .filter(|rc| rc.deposed.is_none())
-        .map(|rc| rc.address.as_str())
-        .collect();
-    let mut seen = Seen {
-        changed,
-        more: HashSet::default(),
-    };
-    // The instances without a change entry are found before any node is made, so that the
-    // node list is allocated once at its final size: grown by doubling (a node is over
-    // 500 bytes) it held up to twice the nodes' memory, and both blocks while it grew.
-    let mut extra = Vec::new();
-    if let Some(pv) = plan.planned_values.take() {
-        unseen(&mut extra, &mut seen, pv.root_module, false);
-    }
-    if let Some(values) = plan.prior_state.as_mut().and_then(|s| s.values.take()) {
-        unseen(&mut extra, &mut seen, values.root_module, true);
-    }
-    drop(seen);
-    // Address parts (a parse and three strings per instance) on every core.
-    let mut change_parts = crate::par::map_ranges(changes.len(), PARTS_CHUNK, |range| {
-        changes[range]
-            .iter()
-            .map(|rc| {
-                let data = rc.mode == crate::plan::Mode::Data;
-                parts(&rc.address, &rc.type_, &rc.name, data)
-            })
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten();
+    let planned = plan.planned_values.take();
+    let prior = plan.prior_state.as_mut().and_then(|s| s.values.take());
+    // The instances without a change entry are found on a thread of their own while the
+    // address parts of the changes are parsed on every core. They are found before any node
+    // is made, so that the node list is allocated once at its final size: grown by doubling
+    // (a node is over 500 bytes) it held up to twice the nodes' memory, and both blocks
+    // while it grew.
+    let (extra, change_parts) = std::thread::scope(|s| {
+        let changes = &changes;
+        let extra = s.spawn(move || {
+            // Borrowed from the changes; the few instances found without one are kept by
+            // `unseen`.
+            let changed: HashSet<&str> = changes
+                .iter()
+                .filter(|rc| rc.deposed.is_none())
+                .map(|rc| rc.address.as_str())
+                .collect();
+            let mut seen = Seen {
+                changed,
+                more: HashSet::default(),
+            };
+            let mut extra = Vec::new();
+            if let Some(pv) = planned {
+                unseen(&mut extra, &mut seen, pv.root_module, false);
+            }
+            if let Some(values) = prior {
+                unseen(&mut extra, &mut seen, values.root_module, true);
+            }
+            extra
+        });
+        // Address parts (a parse and three strings per instance) on every core.
+        let parts = crate::par::map_ranges(changes.len(), PARTS_CHUNK, |range| {
+            changes[range]
+                .iter()
+                .map(|rc| {
+                    let data = rc.mode == crate::plan::Mode::Data;
+                    parts(&rc.address, &rc.type_, &rc.name, data)
+                })
+                .collect::<Vec<_>>()
+        });
+        match extra.join() {
+            Ok(extra) => (extra, parts),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    let mut change_parts = change_parts.into_iter().flatten();
     let mut nodes = Vec::with_capacity(changes.len() + extra.len());
     nodes.extend(changes.into_iter().map(|rc| {
         let parts = change_parts.next().unwrap_or_default();

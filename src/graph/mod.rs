@@ -429,15 +429,28 @@ impl Graph {
         let n = self.nodes.len();
         self.by_address.clear();
         self.by_type.clear();
-        for (id, node) in self.nodes.iter().enumerate() {
-            if node.deposed.is_none() {
-                self.by_address.entry(node.address.clone()).or_insert(id);
+        // The edge indexes on a second thread while this one indexes the nodes.
+        let (edges, unresolved) = (&self.edges, &self.unresolved);
+        let per_node = std::thread::scope(|s| {
+            let per_node = s.spawn(move || {
+                (
+                    PerNode::new(n, edges.iter().map(|e| e.from)),
+                    PerNode::new(n, edges.iter().map(|e| e.to)),
+                    PerNode::new(n, unresolved.iter().map(|u| u.from)),
+                )
+            });
+            for (id, node) in self.nodes.iter().enumerate() {
+                if node.deposed.is_none() {
+                    self.by_address.entry(node.address.clone()).or_insert(id);
+                }
+                self.by_type.entry(node.type_.clone()).or_default().push(id);
             }
-            self.by_type.entry(node.type_.clone()).or_default().push(id);
-        }
-        self.out_edges = PerNode::new(n, self.edges.iter().map(|e| e.from));
-        self.in_edges = PerNode::new(n, self.edges.iter().map(|e| e.to));
-        self.unresolved_by_node = PerNode::new(n, self.unresolved.iter().map(|u| u.from));
+            match per_node.join() {
+                Ok(p) => p,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        (self.out_edges, self.in_edges, self.unresolved_by_node) = per_node;
         self
     }
 }
