@@ -1,6 +1,7 @@
 //! The `check` run, as a library function: configuration and policies loaded and validated
-//! first, then every plan read, resolved and evaluated (in parallel), waivers applied, the
-//! optional report sections built, and the gate decided once. Nothing here prints; `main`
+//! (while the plans are read, their errors reported first), every plan read, resolved and
+//! evaluated (in parallel), waivers applied, the optional report sections built, and the
+//! gate decided once. Nothing here prints; `main`
 //! renders the [`Report`] and turns the gate into an exit code.
 
 use crate::analysis;
@@ -41,7 +42,8 @@ pub struct Loaded {
     pub policies: Vec<Policy>,
 }
 
-/// Load the configuration and every policy; all problems are reported before any plan is read.
+/// Load the configuration and every policy. Their problems are reported before any plan's
+/// (see [`load_and_check`]).
 pub fn load(s: &Settings) -> Result<Loaded> {
     let config = match &s.config {
         Some(p) => Config::load(p)?,
@@ -84,6 +86,49 @@ struct PlanResult {
 /// Read, resolve and evaluate every plan (in parallel), and build the report.
 pub fn check(loaded: &Loaded, plans: &[String], s: &Settings) -> Result<Report> {
     let results = parallel(plans, |p| check_one(loaded, p, s))?;
+    Ok(report(loaded, results))
+}
+
+/// [`load`], then [`check`], with the loading (the configuration, and every policy parsed
+/// and validated: ~8 ms, before the first byte of a plan was read) on a thread of its own
+/// while the plans are read. Errors come in the order of the two calls: the configuration's
+/// and the policies' first, then those of `between` (what the caller loads after the
+/// policies, such as a source map), then the plans'.
+pub fn load_and_check<B>(
+    s: &Settings,
+    plans: &[String],
+    between: impl FnOnce() -> Result<B>,
+) -> Result<(Loaded, B, Report)> {
+    let loading: std::sync::OnceLock<Result<Loaded>> = std::sync::OnceLock::new();
+    let (between, results) = std::thread::scope(|scope| {
+        let loader = scope.spawn(|| {
+            loading.get_or_init(|| load(s));
+        });
+        let between = between();
+        let results = parallel(plans, |p| {
+            let graph = read_plan(p)?;
+            match loading.get_or_init(|| load(s)) {
+                Ok(loaded) => check_graph(loaded, p, graph, s),
+                // Not shown: the loading's own error is returned instead.
+                Err(_) => Err(Error::Usage("the policies did not load".into())),
+            }
+        });
+        if let Err(panic) = loader.join() {
+            std::panic::resume_unwind(panic);
+        }
+        (between, results)
+    });
+    let loaded = match loading.into_inner() {
+        Some(loaded) => loaded?,
+        None => load(s)?,
+    };
+    let between = between?;
+    let report = report(&loaded, results?);
+    Ok((loaded, between, report))
+}
+
+/// The report of the plans' results.
+fn report(loaded: &Loaded, results: Vec<PlanResult>) -> Report {
     let mut infos = Vec::new();
     let mut findings = Vec::new();
     let mut extras = extras::Extras::default();
@@ -109,7 +154,7 @@ pub fn check(loaded: &Loaded, plans: &[String], s: &Settings) -> Result<Report> 
     let rules = loaded.policies.iter().map(policy::rule_info).collect();
     let mut report = Report::new(infos, rules, findings);
     report.extras = extras;
-    Ok(report)
+    report
 }
 
 /// Run `f` over the plans on up to one thread per core, keeping the order; the first error
@@ -142,8 +187,12 @@ pub fn read_plan(path: &str) -> Result<Graph> {
 }
 
 fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
+    check_graph(loaded, path, read_plan(path)?, s)
+}
+
+/// Evaluate the graph of the plan at `path`.
+fn check_graph(loaded: &Loaded, path: &str, graph: Graph, s: &Settings) -> Result<PlanResult> {
     let name = plan::display_name(path).to_string();
-    let graph = read_plan(path)?;
     let env = policy::env::detect(&graph, s.env.as_deref(), &loaded.config.environment);
     let opts = EvalOptions {
         env: &env,

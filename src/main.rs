@@ -201,12 +201,11 @@ fn targets(args: &CheckArgs) -> Result<Vec<Target>, Error> {
 fn check(args: CheckArgs) -> Result<u8, Failure> {
     let targets = targets(&args)?;
     let s = settings(&args.policy);
-    let loaded = app::load(&s)?;
-    let source_map = match &args.source_dir {
-        Some(d) => Some(plangate::source_map::SourceMap::load(d)?),
-        None => None,
-    };
-    let mut report = app::check(&loaded, &args.plans, &s)?;
+    let (loaded, source_map, mut report) =
+        app::load_and_check(&s, &args.plans, || match &args.source_dir {
+            Some(d) => plangate::source_map::SourceMap::load(d).map(Some),
+            None => Ok(None),
+        })?;
     let fail_on = match args.fail_on {
         Some(FailOnArg::Never) => FailOn::Never,
         Some(f) => FailOn::Severity(severity(f)),

@@ -352,3 +352,47 @@ fn a_price_override_reaches_both_the_budget_rule_and_the_report_estimate() {
     assert!(line["monthly_cost"].as_f64().unwrap() >= 14_600.0, "{line}");
     assert_eq!(status(&r, "cost.team-budget", "(plan)"), "fail");
 }
+
+/// The policies load while the plans are read, but their errors still come first: a broken
+/// policy is reported (exit 2) even when the plan is missing too, then a bad `--source-dir`,
+/// then the plan.
+#[test]
+fn policy_errors_come_before_source_dir_and_plan_errors() {
+    let dir = tempdir("broken-policy");
+    std::fs::write(dir.join("p.toml"), "id = \"x.y\"\ntitle = 3\n").unwrap();
+    let missing_plan = dir.join("no-such-plan.json");
+    let missing_dir = dir.join("no-such-dir");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = common::plangate().arg("check").args(args).output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, err) = run(&[
+        "--policies".as_ref(),
+        dir.as_os_str(),
+        "--source-dir".as_ref(),
+        missing_dir.as_os_str(),
+        missing_plan.as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("p.toml:2:9: invalid TOML"), "{err}");
+    assert!(
+        !err.contains("no-such-dir") && !err.contains("no-such-plan"),
+        "{err}"
+    );
+    let (code, err) = run(&[
+        "--source-dir".as_ref(),
+        missing_dir.as_os_str(),
+        missing_plan.as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--source-dir") && !err.contains("no-such-plan"),
+        "{err}"
+    );
+    let (code, err) = run(&[missing_plan.as_os_str()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no-such-plan.json"), "{err}");
+}
