@@ -106,9 +106,9 @@ pub fn load_and_check<B>(
         });
         let between = between();
         let results = parallel(plans, |p| {
-            let graph = read_plan(p)?;
+            let read = read_unlinked(p)?;
             match loading.get_or_init(|| load(s)) {
-                Ok(loaded) => check_graph(loaded, p, graph, s),
+                Ok(loaded) => check_graph(loaded, p, read, s),
                 // Not shown: the loading's own error is returned instead.
                 Err(_) => Err(Error::Usage("the policies did not load".into())),
             }
@@ -167,9 +167,17 @@ fn parallel<T: Send>(plans: &[String], f: impl Fn(&str) -> Result<T> + Sync) -> 
 
 /// Read a plan for `check`: states and errored plans are refused.
 pub fn read_plan(path: &str) -> Result<Graph> {
+    let (graph, config) = read_unlinked(path)?;
+    graph.link(&config);
+    Ok(graph)
+}
+
+/// [`read_plan`] before the plan's references are resolved: the graph, and the configuration
+/// to resolve them with ([`Graph::link`]).
+fn read_unlinked(path: &str) -> Result<(Graph, crate::plan::Configuration)> {
     let name = plan::display_name(path);
-    let graph = match plan::read(path)? {
-        Document::Plan(p) => Graph::from_plan(*p),
+    let (graph, config) = match plan::read(path)? {
+        Document::Plan(p) => Graph::unlinked(*p),
         Document::State(_) => {
             return Err(Error::input(
                 name,
@@ -183,22 +191,37 @@ pub fn read_plan(path: &str) -> Result<Graph> {
             "Terraform reported errors while planning (`\"errored\": true`), so the plan is incomplete and cannot be gated; fix the errors `terraform plan` printed and plan again",
         ));
     }
-    Ok(graph)
+    Ok((graph, config))
 }
 
 fn check_one(loaded: &Loaded, path: &str, s: &Settings) -> Result<PlanResult> {
-    check_graph(loaded, path, read_plan(path)?, s)
+    check_graph(loaded, path, read_unlinked(path)?, s)
 }
 
-/// Evaluate the graph of the plan at `path`.
-fn check_graph(loaded: &Loaded, path: &str, graph: Graph, s: &Settings) -> Result<PlanResult> {
+/// Resolve the references of the plan at `path` and evaluate the policies: the policies
+/// that do not read the graph's links (edges, unresolved references) are evaluated while
+/// they are resolved, on the cores that resolving leaves idle.
+fn check_graph(
+    loaded: &Loaded,
+    path: &str,
+    (graph, config): (Graph, crate::plan::Configuration),
+    s: &Settings,
+) -> Result<PlanResult> {
     let name = plan::display_name(path).to_string();
-    let env = policy::env::detect(&graph, s.env.as_deref(), &loaded.config.environment);
-    let opts = EvalOptions {
-        env: &env,
-        plan_file: &name,
-    };
-    let mut findings = policy::evaluate(&loaded.policies, &graph, &opts);
+    let (env, mut findings) = std::thread::scope(|scope| {
+        let linking = scope.spawn(|| graph.link(&config));
+        let env = policy::env::detect(&graph, s.env.as_deref(), &loaded.config.environment);
+        let opts = EvalOptions {
+            env: &env,
+            plan_file: &name,
+        };
+        let findings = policy::evaluate(&loaded.policies, &graph, &opts);
+        match linking.join() {
+            Ok(()) => (env, findings),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    drop(config);
     let (used_waivers, mut notes) = waiver::apply(
         &mut findings,
         &loaded.config.waivers,
@@ -246,10 +269,10 @@ fn check_graph(loaded: &Loaded, path: &str, graph: Graph, s: &Settings) -> Resul
 /// What limited the analysis of this plan, for the report.
 fn analysis_notes(g: &Graph) -> Vec<String> {
     let mut notes: Vec<String> = g.limitations().into_iter().map(String::from).collect();
-    if !g.unresolved.is_empty() {
+    if !g.unresolved().is_empty() {
         notes.push(format!(
             "{} reference(s) could not be followed (see `plangate graph`); rules that need them answer unknown",
-            g.unresolved.len()
+            g.unresolved().len()
         ));
     }
     notes

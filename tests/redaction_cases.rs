@@ -138,7 +138,7 @@ fn repeated_keys_in_value_joins_count_the_last() {
     ]}"#;
     let g = Graph::from_document(plangate::plan::parse("p.json", text.as_bytes()).unwrap());
     let edges: Vec<String> = g
-        .edges
+        .edges()
         .iter()
         .map(|e| {
             format!(

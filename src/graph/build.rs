@@ -5,13 +5,15 @@
 use super::address::{Index, InstanceAddress};
 use super::lazy::LazyValue;
 use super::{resolve, Action, Graph, Meta, Node, SourceKind};
-use crate::plan::{Module, Plan, RawText, Resource, ResourceChange, StateDoc};
+use crate::plan::{Configuration, Module, Plan, RawText, Resource, ResourceChange, StateDoc};
 use serde_json::Value;
 /// Address sets: foldhash is several times faster than SipHash on short strings, and the
 /// addresses come from the plan being checked, not from a peer that could pick collisions.
 type HashSet<T> = foldhash::HashSet<T>;
 
-pub fn from_plan(mut plan: Plan) -> Graph {
+/// The graph of a plan before its references are resolved, and the configuration to
+/// resolve them with ([`Graph::link`]).
+pub fn unlinked(mut plan: Plan) -> (Graph, Configuration) {
     let changes = std::mem::take(&mut plan.resource_changes);
     let planned = plan.planned_values.take();
     let prior = plan.prior_state.as_mut().and_then(|s| s.values.take());
@@ -99,10 +101,8 @@ pub fn from_plan(mut plan: Plan) -> Graph {
     drop(plan);
     let mut graph = empty(nodes, meta, variables, provider_expressions);
     graph.sensitive_variables = sensitive_variables;
-    let (edges, unresolved) = resolve::resolve(&graph.nodes, &config, &graph.variables);
-    graph.edges = edges;
-    graph.unresolved = unresolved;
-    graph.index()
+    graph.index_nodes();
+    (graph, config)
 }
 
 pub fn from_state(mut state: StateDoc) -> Graph {
@@ -127,10 +127,10 @@ pub fn from_state(mut state: StateDoc) -> Graph {
     };
     RawText::share_one_copy(nodes.iter_mut().flat_map(Node::kept_texts));
     let mut graph = empty(nodes, meta, Default::default(), Default::default());
+    graph.index_nodes();
     let (edges, unresolved) = resolve::resolve_state(&graph.nodes, &depends);
-    graph.edges = edges;
-    graph.unresolved = unresolved;
-    graph.index()
+    graph.set_links(edges, unresolved);
+    graph
 }
 
 fn empty(
@@ -141,18 +141,16 @@ fn empty(
 ) -> Graph {
     Graph {
         nodes,
-        edges: Vec::new(),
-        unresolved: Vec::new(),
         meta,
         variables,
         sensitive_variables: Default::default(),
         provider_expressions,
         by_address: Default::default(),
         by_type: Default::default(),
-        out_edges: Default::default(),
-        in_edges: Default::default(),
-        unresolved_by_node: Default::default(),
+        links: Default::default(),
         analysis: Default::default(),
+        #[cfg(test)]
+        waits: Default::default(),
     }
 }
 

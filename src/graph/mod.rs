@@ -333,8 +333,6 @@ impl std::fmt::Debug for Extension {
 #[derive(Debug)]
 pub struct Graph {
     pub nodes: Vec<Node>,
-    pub edges: Vec<Edge>,
-    pub unresolved: Vec<Unresolved>,
     pub meta: Meta,
     /// Root variables and their values.
     pub variables: BTreeMap<String, Value>,
@@ -345,12 +343,35 @@ pub struct Graph {
     pub provider_expressions: BTreeMap<String, serde_json::Map<String, Value>>,
     by_address: HashMap<String, NodeId>,
     by_type: HashMap<String, Vec<NodeId>>,
+    /// Edges and unresolved references, set once they are resolved ([`Graph::set_links`]):
+    /// a check starts evaluating the policies that do not read them while they are.
+    links: std::sync::OnceLock<Links>,
+    /// The analyses' per-graph index (`analysis::index`).
+    pub analysis: Extension,
+    /// Calls of [`Graph::wait_linked`], for a test to link only once an evaluation waits.
+    #[cfg(test)]
+    pub(crate) waits: std::sync::atomic::AtomicUsize,
+}
+
+/// What following references found: edges, references that could not be followed, and
+/// both indexed by node.
+#[derive(Debug, Default)]
+struct Links {
+    edges: Vec<Edge>,
+    unresolved: Vec<Unresolved>,
     out_edges: PerNode,
     in_edges: PerNode,
     unresolved_by_node: PerNode,
-    /// The analyses' per-graph index (`analysis::index`).
-    pub analysis: Extension,
 }
+
+/// The links of a graph whose references are not resolved yet: none.
+static NO_LINKS: Links = Links {
+    edges: Vec::new(),
+    unresolved: Vec::new(),
+    out_edges: PerNode::EMPTY,
+    in_edges: PerNode::EMPTY,
+    unresolved_by_node: PerNode::EMPTY,
+};
 
 impl Graph {
     /// Sections missing from a plan, and what the analysis loses without them.
@@ -389,27 +410,82 @@ impl Graph {
         t
     }
 
+    fn links(&self) -> &Links {
+        self.links.get().unwrap_or(&NO_LINKS)
+    }
+
+    /// True once references are resolved: before, the graph has no edges and no unresolved
+    /// references (see [`Graph::unlinked`]).
+    pub fn linked(&self) -> bool {
+        self.links.get().is_some()
+    }
+
+    /// Wait until another thread has resolved the references ([`Graph::link`]).
+    pub fn wait_linked(&self) {
+        #[cfg(test)]
+        self.waits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.links.wait();
+    }
+
+    /// Every edge, in the order found.
+    pub fn edges(&self) -> &[Edge] {
+        &self.links().edges
+    }
+
+    /// Every reference that could not be followed.
+    pub fn unresolved(&self) -> &[Unresolved] {
+        &self.links().unresolved
+    }
+
     /// Edges leaving a node (what its values come from).
     pub fn outgoing(&self, id: NodeId) -> impl Iterator<Item = &Edge> + '_ {
-        self.out_edges.of(id).iter().map(move |&e| &self.edges[e])
+        let l = self.links();
+        l.out_edges.of(id).iter().map(move |&e| &l.edges[e])
     }
 
     /// Edges arriving at a node (who takes values from it).
     pub fn incoming(&self, id: NodeId) -> impl Iterator<Item = &Edge> + '_ {
-        self.in_edges.of(id).iter().map(move |&e| &self.edges[e])
+        let l = self.links();
+        l.in_edges.of(id).iter().map(move |&e| &l.edges[e])
     }
 
     /// References of a node that could not be followed.
     pub fn unresolved_of(&self, id: NodeId) -> impl Iterator<Item = &Unresolved> + '_ {
-        self.unresolved_by_node
+        let l = self.links();
+        l.unresolved_by_node
             .of(id)
             .iter()
-            .map(move |&u| &self.unresolved[u])
+            .map(move |&u| &l.unresolved[u])
     }
 
     /// Build the graph of a plan.
     pub fn from_plan(plan: crate::plan::Plan) -> Graph {
-        build::from_plan(plan)
+        let (graph, config) = build::unlinked(plan);
+        graph.link(&config);
+        graph
+    }
+
+    /// The graph of a plan with its instances and their values, before its references are
+    /// resolved ([`Graph::link`], with the returned configuration): until then it has no
+    /// edges and no unresolved references.
+    pub fn unlinked(plan: crate::plan::Plan) -> (Graph, crate::plan::Configuration) {
+        build::unlinked(plan)
+    }
+
+    /// Resolve the references of a graph from [`Graph::unlinked`]. Once only: a second
+    /// call changes nothing.
+    pub fn link(&self, config: &crate::plan::Configuration) {
+        let resolved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            resolve::resolve(&self.nodes, config, &self.variables)
+        }));
+        match resolved {
+            Ok((edges, unresolved)) => self.set_links(edges, unresolved),
+            Err(panic) => {
+                // Nothing may wait for links that will never come ([`Graph::wait_linked`]).
+                self.set_links(Vec::new(), Vec::new());
+                std::panic::resume_unwind(panic)
+            }
+        }
     }
 
     /// Build the graph of a state: nodes only, joined by values and `depends_on`.
@@ -425,33 +501,40 @@ impl Graph {
         }
     }
 
-    fn index(mut self) -> Graph {
-        let n = self.nodes.len();
+    /// Index the nodes by address and by type.
+    fn index_nodes(&mut self) {
         self.by_address.clear();
         self.by_type.clear();
-        // The edge indexes on a second thread while this one indexes the nodes.
-        let (edges, unresolved) = (&self.edges, &self.unresolved);
-        let per_node = std::thread::scope(|s| {
-            let per_node = s.spawn(move || {
-                (
-                    PerNode::new(n, edges.iter().map(|e| e.from)),
-                    PerNode::new(n, edges.iter().map(|e| e.to)),
-                    PerNode::new(n, unresolved.iter().map(|u| u.from)),
-                )
-            });
-            for (id, node) in self.nodes.iter().enumerate() {
-                if node.deposed.is_none() {
-                    self.by_address.entry(node.address.clone()).or_insert(id);
-                }
-                self.by_type.entry(node.type_.clone()).or_default().push(id);
+        for (id, node) in self.nodes.iter().enumerate() {
+            if node.deposed.is_none() {
+                self.by_address.entry(node.address.clone()).or_insert(id);
             }
-            match per_node.join() {
-                Ok(p) => p,
+            self.by_type.entry(node.type_.clone()).or_default().push(id);
+        }
+    }
+
+    /// Keep the edges and unresolved references, indexed by node (the incoming edges on a
+    /// second thread).
+    fn set_links(&self, edges: Vec<Edge>, unresolved: Vec<Unresolved>) {
+        let n = self.nodes.len();
+        let (in_edges, (out_edges, unresolved_by_node)) = std::thread::scope(|s| {
+            let incoming = s.spawn(|| PerNode::new(n, edges.iter().map(|e| e.to)));
+            let rest = (
+                PerNode::new(n, edges.iter().map(|e| e.from)),
+                PerNode::new(n, unresolved.iter().map(|u| u.from)),
+            );
+            match incoming.join() {
+                Ok(i) => (i, rest),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         });
-        (self.out_edges, self.in_edges, self.unresolved_by_node) = per_node;
-        self
+        let _ = self.links.set(Links {
+            edges,
+            unresolved,
+            out_edges,
+            in_edges,
+            unresolved_by_node,
+        });
     }
 }
 
@@ -467,6 +550,11 @@ struct PerNode {
 }
 
 impl PerNode {
+    const EMPTY: PerNode = PerNode {
+        start: Vec::new(),
+        items: Vec::new(),
+    };
+
     fn new(n: usize, owners: impl Iterator<Item = NodeId> + Clone) -> PerNode {
         let mut start = vec![0; n + 1];
         for node in owners.clone() {
@@ -484,8 +572,12 @@ impl PerNode {
         PerNode { start, items }
     }
 
+    /// Nothing for a node out of range (every node of [`PerNode::EMPTY`]).
     fn of(&self, id: NodeId) -> &[usize] {
-        &self.items[self.start[id]..self.start[id + 1]]
+        match self.start.get(id..id + 2) {
+            Some(&[a, b]) => &self.items[a..b],
+            _ => &[],
+        }
     }
 }
 

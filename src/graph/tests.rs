@@ -27,7 +27,7 @@ fn rc(address: &str, type_: &str, name: &str, index: Option<Value>, after: Value
 
 fn edges(g: &Graph) -> Vec<String> {
     let mut v: Vec<String> = g
-        .edges
+        .edges()
         .iter()
         .map(|e| {
             format!(
@@ -45,7 +45,7 @@ fn edges(g: &Graph) -> Vec<String> {
 }
 
 fn unresolved(g: &Graph) -> Vec<String> {
-    g.unresolved
+    g.unresolved()
         .iter()
         .map(|u| {
             format!(
@@ -118,7 +118,7 @@ fn module_inputs_are_followed_two_levels_up() {
         vec!["module.net.module.rt.aws_route_table.this vpc_id -> aws_vpc.main module-input"]
     );
     assert_eq!(
-        g.edges[0].via,
+        g.edges()[0].via,
         vec!["var.vpc", "var.vpc_id", "aws_vpc.main.id"]
     );
 }
@@ -154,7 +154,7 @@ fn unfollowable_references_are_kept_with_the_reason() {
             "aws_route.r route_table_id local.rt_id: `local.rt_id` cannot be followed: locals are not in the plan JSON",
         ]
     );
-    assert!(g.edges.is_empty());
+    assert!(g.edges().is_empty());
 }
 
 #[test]
@@ -242,9 +242,9 @@ fn edges_stop_at_the_budget_and_say_so() {
             {"address": "aws_b.r", "mode": "managed", "type": "aws_b", "name": "r",
              "count_expression": {"constant_value": n}, "expressions": {}}]}}
     }));
-    assert_eq!(g.edges.len(), 100_000);
+    assert_eq!(g.edges().len(), 100_000);
     let cut = g
-        .unresolved
+        .unresolved()
         .iter()
         .filter(|u| u.reason.contains("limit of 100000 edges"))
         .count();

@@ -547,6 +547,12 @@ fn name(doc: &Doc<'_>, segs: &[Seg], cx: &NodeCx<'_>) -> String {
 
 fn unknown_fact(doc: &Doc<'_>, h: &Hit<'_>, cx: &NodeCx<'_>) -> Fact {
     let text = match doc.node {
+        // Where an unknown value comes from is told by the graph's edges: before they are
+        // resolved the instance is evaluated again once they are (`eval::evaluate_policy`).
+        Some(_) if !cx.graph().linked() => {
+            cx.pr.explained_unlinked.set(true);
+            String::new()
+        }
         Some(id) => explain::unknown(cx.graph(), id, &h.segs, &cx.of(doc.node)),
         None => format!("{} is not known", name(doc, &h.segs, cx)),
     };

@@ -116,6 +116,9 @@ pub struct PolicyRun<'a> {
     /// first reads them and dropped with it, so that a run keeps the values of the policies
     /// running, not of every policy.
     docs: Vec<OnceCell<Box<NodeDoc>>>,
+    /// Set when an unknown value was to be explained before the graph's references were
+    /// resolved: the instance's finding is then made again.
+    pub(crate) explained_unlinked: std::cell::Cell<bool>,
 }
 
 /// A node's values and markers as a policy reads them: each its own parse of the projected
@@ -144,6 +147,7 @@ impl<'a> PolicyRun<'a> {
             docs: (0..run.graph.nodes.len())
                 .map(|_| OnceCell::new())
                 .collect(),
+            explained_unlinked: std::cell::Cell::new(false),
         }
     }
 

@@ -40,17 +40,47 @@ fn evaluate_run(policies: &[Policy], run: &Run<'_>) -> Vec<Finding> {
         .filter(|p| p.when.applies(&run.env.name))
         .collect();
     // Policies are independent: evaluated on every core, their findings put back in policy
-    // order, so the report does not depend on the schedule.
-    let per_policy = crate::par::map_ordered(chosen.len(), |i| {
+    // order, so the report does not depend on the schedule. On a graph whose references
+    // are still being resolved (`app`), the policies that do not read its links go first.
+    let mut order: Vec<usize> = (0..chosen.len()).collect();
+    if !run.graph.linked() {
+        order.sort_by_key(|&i| reads_links(chosen[i]));
+    }
+    let done = crate::par::map_ordered(order.len(), |k| {
+        let p = chosen[order[k]];
+        if reads_links(p) {
+            run.graph.wait_linked();
+        }
         let mut out = Vec::new();
-        evaluate_policy(chosen[i], run, &mut out);
+        evaluate_policy(p, run, &mut out);
         out
     });
+    let mut per_policy: Vec<Vec<Finding>> = vec![Vec::new(); chosen.len()];
+    for (k, f) in done.into_iter().enumerate() {
+        per_policy[order[k]] = f;
+    }
     let mut out = Vec::with_capacity(per_policy.iter().map(Vec::len).sum());
     for f in per_policy {
         out.extend(f);
     }
     out
+}
+
+/// Whether evaluating `p` reads the graph's edges or unresolved references (beyond
+/// explaining an unknown value, see [`evaluate_policy`]): a relation, or a built-in check.
+fn reads_links(p: &Policy) -> bool {
+    fn has_relation(c: &super::model::Condition) -> bool {
+        use super::model::Condition;
+        match c {
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().any(has_relation),
+            Condition::Not(c) => has_relation(c),
+            Condition::Test(_) => false,
+            Condition::Relation(_) => true,
+        }
+    }
+    p.check.is_some()
+        || p.select.filter.as_ref().is_some_and(has_relation)
+        || p.assertions.iter().any(|a| has_relation(&a.condition))
 }
 
 fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
@@ -61,6 +91,7 @@ fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
         .as_ref()
         .filter(|c| c.check.scope() == CheckScope::Plan);
     let mut chosen = Vec::new();
+    let mut redo: Vec<(usize, NodeId, bool)> = Vec::new();
     for t in &run.types {
         if !p.select.types.is_match(t) {
             continue;
@@ -75,10 +106,35 @@ fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
                 if filter.is_none_or(|f| f != Tri::False) {
                     chosen.push(id);
                 }
-            } else if let Some(f) = evaluate_node(&pr, id) {
-                out.push(f);
+            } else {
+                pr.explained_unlinked.set(false);
+                let found = evaluate_node(&pr, id);
+                if pr.explained_unlinked.get() {
+                    redo.push((out.len(), id, found.is_some()));
+                }
+                out.extend(found);
             }
         }
+    }
+    // Instances whose finding explains an unknown value without the edges that say where
+    // it comes from: made again, in place, once the graph has them (the values they read
+    // are cached). The positions count from this policy's first finding.
+    if !redo.is_empty() {
+        g.wait_linked();
+        let mut again = Vec::with_capacity(out.len());
+        let mut before = std::mem::take(out).into_iter();
+        let mut at = 0;
+        for (pos, id, made) in redo {
+            again.extend(before.by_ref().take(pos - at));
+            at = pos;
+            if made {
+                before.next();
+                at += 1;
+            }
+            again.extend(evaluate_node(&pr, id));
+        }
+        again.extend(before);
+        *out = again;
     }
     if let Some(call) = plan_wide {
         let params = p.params.merged(&run.env.name);
@@ -380,5 +436,92 @@ fn build(
             .flatten(),
         waiver: None,
         blocking: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The policies that do not read links, evaluated on a graph whose references are not
+    /// resolved yet, find to the byte what they find on the resolved graph: a finding that
+    /// explains an unknown value by its edges is made again once they are there. The graph
+    /// is linked only once the evaluation waits for it, so each plan whose findings need
+    /// edges goes through that path.
+    #[test]
+    fn evaluating_before_links_finds_what_a_linked_run_finds() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        // The built-in ones, and one whose unknown values come from edges in the fixtures
+        // (a route's peering connection created in the same plan).
+        let route = crate::policy::load_texts(vec![crate::policy::Text {
+            file: "route.toml".into(),
+            text: "id = \"t.route\"\ntitle = \"t\"\nseverity = \"low\"\n[select]\ntypes = [\"aws_route\"]\n[[assert]]\npath = \"$.vpc_peering_connection_id\"\nop = \"equals\"\nvalue = \"pcx-1\"\n".into(),
+            page: None,
+            builtin: false,
+        }])
+        .unwrap();
+        let policies: Vec<Policy> = crate::policy::load_builtin()
+            .unwrap()
+            .into_iter()
+            .chain(route)
+            .filter(|p| !reads_links(p))
+            .collect();
+        assert!(policies.len() > 30, "{}", policies.len());
+        let env = crate::report::Environment {
+            name: "test".into(),
+            raw: "test".into(),
+            source: "--env".into(),
+        };
+        let opts = EvalOptions {
+            env: &env,
+            plan_file: "p.json",
+        };
+        let mut waited = 0;
+        let mut plans: Vec<_> = std::fs::read_dir(format!("{root}/testdata/plans"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        plans.sort();
+        for plan in &plans {
+            let read = || crate::plan::read(&plan.display().to_string());
+            let (Ok(crate::plan::Document::Plan(a)), Ok(crate::plan::Document::Plan(b))) =
+                (read(), read())
+            else {
+                continue;
+            };
+            let linked = Graph::from_plan(*a);
+            let want = serde_json::to_string(&evaluate(&policies, &linked, &opts)).unwrap();
+            let needs_edges = want.contains("; it comes from ");
+            let (graph, config) = Graph::unlinked(*b);
+            let got = std::thread::scope(|s| {
+                let eval = s.spawn(|| evaluate(&policies, &graph, &opts));
+                if needs_edges {
+                    let start = std::time::Instant::now();
+                    while graph.waits.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                        // Never reached in a run that works: the evaluation cannot finish
+                        // without the links.
+                        assert!(
+                            start.elapsed().as_secs() < 120,
+                            "{}: the evaluation never waited for the links",
+                            plan.display()
+                        );
+                        std::thread::yield_now();
+                    }
+                    waited += 1;
+                }
+                graph.link(&config);
+                eval.join().unwrap()
+            });
+            assert_eq!(
+                serde_json::to_string(&got).unwrap(),
+                want,
+                "{}",
+                plan.display()
+            );
+        }
+        assert!(
+            waited >= 3,
+            "only {waited} plans explained unknown values by edges"
+        );
     }
 }

@@ -21,7 +21,7 @@ pub fn dot(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
             quote(n.action.as_str())
         )?;
     }
-    for e in &g.edges {
+    for e in g.edges() {
         writeln!(
             w,
             "  {} -> {} [label={}]",
@@ -48,7 +48,7 @@ pub fn mermaid(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(w, "  n{i}[\"{}\"]", mermaid_text(&n.address))?;
     }
-    for e in &g.edges {
+    for e in g.edges() {
         writeln!(
             w,
             "  n{} -->|\"{}\"| n{}",
@@ -140,7 +140,7 @@ pub fn json(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         edges: g
-            .edges
+            .edges()
             .iter()
             .map(|e| JsonEdge {
                 from: addr(e.from),
@@ -152,7 +152,7 @@ pub fn json(g: &Graph, w: &mut dyn Write) -> io::Result<()> {
             })
             .collect(),
         unresolved: g
-            .unresolved
+            .unresolved()
             .iter()
             .map(|u| JsonUnresolved {
                 from: addr(u.from),
@@ -203,22 +203,22 @@ pub fn summary(file: &str, g: &Graph, w: &mut dyn Write) -> io::Result<()> {
         }
     )?;
     let mut by_prov: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in &g.edges {
+    for e in g.edges() {
         *by_prov.entry(e.provenance.as_str()).or_default() += 1;
     }
     let provs: Vec<String> = by_prov.iter().map(|(p, c)| format!("{c} {p}")).collect();
     writeln!(
         w,
         "  edges: {}{}",
-        g.edges.len(),
+        g.edges().len(),
         if provs.is_empty() {
             String::new()
         } else {
             format!(" ({})", provs.join(", "))
         }
     )?;
-    writeln!(w, "  unresolved references: {}", g.unresolved.len())?;
-    for u in &g.unresolved {
+    writeln!(w, "  unresolved references: {}", g.unresolved().len())?;
+    for u in g.unresolved() {
         let line = format!(
             "    {} {}: {} ({})",
             g.node(u.from).address,
