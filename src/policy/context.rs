@@ -113,8 +113,9 @@ pub struct PolicyRun<'a> {
     /// The top-level attributes of values this policy reads (`policy::projection`).
     projection: Projection,
     /// Per node: its values and markers as the projection keeps them, parsed when the policy
-    /// first reads them and dropped with it, so that a run keeps the values of the policies
-    /// running, not of every policy.
+    /// first reads them and dropped with it (a policy without relations drops each node's as
+    /// soon as it is evaluated, [`PolicyRun::forget`]), so that a run keeps the values of the
+    /// policies running, not of every policy.
     docs: Vec<OnceCell<Box<NodeDoc>>>,
     /// Set when an unknown value was to be explained before the graph's references were
     /// resolved: the instance's finding is then made again.
@@ -172,6 +173,11 @@ impl<'a> PolicyRun<'a> {
             d.unknown.as_ref().unwrap_or_else(|| n.unknown()),
             d.sensitive.as_ref().unwrap_or_else(|| n.sensitive()),
         )
+    }
+
+    /// Free what [`PolicyRun::node_values`] parsed of a node.
+    pub fn forget(&mut self, id: NodeId) {
+        self.docs[id].take();
     }
 
     /// A template operand, filled and prepared once per run.

@@ -84,8 +84,11 @@ fn reads_links(p: &Policy) -> bool {
 }
 
 fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
-    let pr = PolicyRun::new(run, p);
+    let mut pr = PolicyRun::new(run, p);
     let g = run.graph;
+    // Without relations an instance's values are read only while it is evaluated: they are
+    // freed right after (still in cache, and not all held until the policy is done).
+    let only_own = !reads_links(p);
     let plan_wide = p
         .check
         .as_ref()
@@ -111,6 +114,9 @@ fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
                 let found = evaluate_node(&pr, id);
                 if pr.explained_unlinked.get() {
                     redo.push((out.len(), id, found.is_some()));
+                }
+                if only_own {
+                    pr.forget(id);
                 }
                 out.extend(found);
             }
