@@ -386,6 +386,15 @@ struct Found {
 
 type Visit = (String, String, Option<Index>);
 
+/// A module instance references are followed in: its steps, and its instance and
+/// configuration strings (`module.net["a"]`, `module.net`), made once for all its references.
+#[derive(Clone, Copy)]
+struct Scope<'s> {
+    steps: &'s [ModuleStep],
+    inst: &'s str,
+    conf: &'s str,
+}
+
 type Nested<V> = HashMap<String, HashMap<String, V>>;
 
 fn nested_get<'m, V>(m: &'m Nested<V>, a: &str, b: &str) -> Option<&'m V> {
@@ -549,7 +558,14 @@ impl<'a> Ctx<'a> {
                     vec![r.clone()],
                     &mut found,
                 ),
-                None => self.follow(r, module, &hint, leaf, vec![r.clone()], 0, &mut found),
+                None => {
+                    let scope = Scope {
+                        steps: module,
+                        inst: &node.module,
+                        conf: &node.module_config,
+                    };
+                    self.follow(r, scope, &hint, leaf, vec![r.clone()], 0, &mut found)
+                }
             }
             if found.targets.is_empty() && found.failures.is_empty() {
                 continue; // a root variable or a constant: nothing to link
@@ -574,7 +590,7 @@ impl<'a> Ctx<'a> {
     fn follow(
         &self,
         r: &str,
-        module: &[ModuleStep],
+        scope: Scope<'_>,
         hint: &Hint,
         leaf: &str,
         via: Vec<String>,
@@ -585,7 +601,7 @@ impl<'a> Ctx<'a> {
             Hint::None => None,
             Hint::Index(i) => Some(i.clone()),
         };
-        let step: Visit = (module_instance_string(module), r.to_string(), hint_index);
+        let step: Visit = (scope.inst.to_string(), r.to_string(), hint_index);
         if found.chain.contains(&step) {
             // Terraform refuses such a configuration, so this plan was not written by it.
             found.failures.push((
@@ -597,9 +613,8 @@ impl<'a> Ctx<'a> {
         if !found.visited.insert(step.clone()) {
             return;
         }
-        let minst = step.0.clone();
         found.chain.push(step);
-        self.follow_step(r, module, &minst, hint, leaf, via, depth, found);
+        self.follow_step(r, scope, hint, leaf, via, depth, found);
         found.chain.pop();
     }
 
@@ -608,8 +623,7 @@ impl<'a> Ctx<'a> {
     fn follow_step(
         &self,
         r: &str,
-        module: &[ModuleStep],
-        minst: &str,
+        scope: Scope<'_>,
         hint: &Hint,
         leaf: &str,
         via: Vec<String>,
@@ -630,7 +644,7 @@ impl<'a> Ctx<'a> {
             ));
             return;
         };
-        let mconf = module_config_string(module.iter().map(|m| m.name.as_str()));
+        let (module, minst, mconf) = (scope.steps, scope.inst, scope.conf);
         match parsed {
             Reference::Resource {
                 data,
@@ -639,13 +653,19 @@ impl<'a> Ctx<'a> {
                 index,
             } => {
                 let key = super::address::resource_key(data, &type_, &name);
-                self.follow_resource(r, &mconf, minst, &key, index.as_ref(), hint, via, found);
+                self.follow_resource(r, mconf, minst, &key, index.as_ref(), hint, via, found);
             }
             Reference::Var(name) => {
                 let Some((last, parent)) = module.split_last() else {
                     return; // a root variable: an input value, not a resource
                 };
                 let pconf = module_config_string(parent.iter().map(|m| m.name.as_str()));
+                let pinst = module_instance_string(parent);
+                let pscope = Scope {
+                    steps: parent,
+                    inst: &pinst,
+                    conf: &pconf,
+                };
                 let Some(call) = self
                     .modules
                     .get(&pconf)
@@ -679,7 +699,7 @@ impl<'a> Ctx<'a> {
                         let mut v = via.clone();
                         v.push(pr.clone());
                         let before = found.targets.len();
-                        self.follow(pr, parent, &call_hint, leaf, v, depth + 1, found);
+                        self.follow(pr, pscope, &call_hint, leaf, v, depth + 1, found);
                         for t in &mut found.targets[before..] {
                             if t.provenance == Provenance::Reference {
                                 t.provenance = Provenance::ModuleInput;
@@ -695,7 +715,7 @@ impl<'a> Ctx<'a> {
             } => {
                 let Some(call) = self
                     .modules
-                    .get(&mconf)
+                    .get(mconf)
                     .and_then(|m| m.module_calls.get(&name))
                 else {
                     found.failures.push((
@@ -753,8 +773,19 @@ impl<'a> Ctx<'a> {
                     r,
                 );
                 found.failures.extend(chosen.failures);
+                let cconf = if mconf.is_empty() {
+                    format!("module.{name}")
+                } else {
+                    format!("{mconf}.module.{name}")
+                };
                 for choice in chosen.targets {
                     let child = &kids[choice.node];
+                    let cinst = module_instance_string(child);
+                    let cscope = Scope {
+                        steps: child,
+                        inst: &cinst,
+                        conf: &cconf,
+                    };
                     for o in &outputs {
                         let expr = &call.module.outputs[*o].expression;
                         let mut leaves = Vec::new();
@@ -771,7 +802,7 @@ impl<'a> Ctx<'a> {
                                 v.extend(step.clone());
                                 v.push(cr.clone());
                                 let before = found.targets.len();
-                                self.follow(cr, child, &Hint::None, leaf, v, depth + 1, found);
+                                self.follow(cr, cscope, &Hint::None, leaf, v, depth + 1, found);
                                 for t in &mut found.targets[before..] {
                                     t.ambiguous |=
                                         choice.ambiguous || (guessed && outputs.len() > 1);
