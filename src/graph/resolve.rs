@@ -10,6 +10,7 @@ use super::values::{render, Seg};
 use super::{Edge, Node, NodeId, Provenance, Unresolved};
 use crate::plan::{ConfigModule, ConfigResource, Configuration};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -510,7 +511,7 @@ impl<'a> Ctx<'a> {
             return; // Deleted because its block is gone, or a plan without configuration.
         };
         let module = &self.node_modules[id];
-        let repetition = Repetition::of_node(self, node, block.res);
+        let repetition = Repetition::of_node(node, block.res);
         for leaf in &block.leaves {
             self.follow_refs(id, leaf, module, &repetition, Provenance::Reference, out);
         }
@@ -532,11 +533,11 @@ impl<'a> Ctx<'a> {
         id: NodeId,
         expr: &Leaf,
         module: &[ModuleStep],
-        repetition: &Repetition,
+        repetition: &Repetition<'a>,
         provenance: Provenance,
         out: &mut dyn Sink,
     ) {
-        let hint = repetition.hint(&expr.refs);
+        let hint = repetition.hint(self, &expr.refs);
         let leaf = &*expr.leaf;
         let node = &self.nodes[id];
         for (r, direct) in expr.significant.iter().zip(&expr.direct) {
@@ -679,19 +680,11 @@ impl<'a> Ctx<'a> {
                 let mut leaves = Vec::new();
                 expression_leaves(expr, &mut Vec::new(), &mut leaves);
                 let call_hint = match &last.index {
-                    Some(i) => Repetition::Resource {
-                        index: i.clone(),
-                        each_value: match (i, &call.for_each_expression) {
-                            (Index::Key(k), Some(e)) => each_value(self, e, k),
-                            _ => None,
-                        },
+                    Some(index) => Repetition::Resource {
+                        index,
+                        for_each: call.for_each_expression.as_ref(),
                     }
-                    .hint(
-                        &leaves
-                            .iter()
-                            .flat_map(|(_, r)| r.clone())
-                            .collect::<Vec<_>>(),
-                    ),
+                    .hint(self, leaves.iter().flat_map(|(_, r)| r)),
                     None => Hint::None,
                 };
                 for (_, refs) in leaves {
@@ -1051,13 +1044,14 @@ impl Leaf {
 }
 
 /// What the referring instance's own repetition tells about the index it means.
-enum Repetition {
+enum Repetition<'a> {
     None,
-    /// A resource or module instance: its index, and its `each.value` when the for_each
-    /// collection is a constant or a root variable.
+    /// A resource or module instance: its index, and the for_each expression whose
+    /// `each.value` is read (when a reference needs it) if the collection is a constant or a
+    /// root variable.
     Resource {
-        index: Index,
-        each_value: Option<Value>,
+        index: &'a Index,
+        for_each: Option<&'a Value>,
     },
 }
 
@@ -1067,16 +1061,15 @@ enum Hint {
     Index(Index),
 }
 
-impl Repetition {
-    fn of_node(ctx: &Ctx<'_>, node: &Node, res: &ConfigResource) -> Repetition {
-        let Some(index) = node.index.clone() else {
-            return Repetition::None;
-        };
-        let each_value = match (&index, &res.for_each_expression) {
-            (Index::Key(k), Some(expr)) => each_value(ctx, expr, k),
-            _ => None,
-        };
-        Repetition::Resource { index, each_value }
+impl<'a> Repetition<'a> {
+    fn of_node(node: &'a Node, res: &'a ConfigResource) -> Repetition<'a> {
+        match &node.index {
+            Some(index) => Repetition::Resource {
+                index,
+                for_each: res.for_each_expression.as_ref(),
+            },
+            None => Repetition::None,
+        }
     }
 
     /// The one index the expression's repetition references name: `each.key` /
@@ -1085,9 +1078,18 @@ impl Repetition {
     /// `["module.vpc", "each.value.vpc", "each.value"]`) give that value. Several different
     /// candidates, or none, give no hint: the reference then goes to every instance,
     /// marked ambiguous.
-    fn hint(&self, refs: &[String]) -> Hint {
-        let Repetition::Resource { index, each_value } = self else {
+    fn hint<'r>(&self, ctx: &Ctx<'a>, refs: impl IntoIterator<Item = &'r String>) -> Hint {
+        let Repetition::Resource { index, for_each } = self else {
             return Hint::None;
+        };
+        // `each.value`, found once and only if a reference reads it.
+        let mut each: Option<Option<Cow<'a, Value>>> = None;
+        let mut each_value = || {
+            each.get_or_insert_with(|| match (index, for_each) {
+                (Index::Key(k), Some(e)) => each_value(ctx, e, k),
+                _ => None,
+            })
+            .clone()
         };
         let mut candidates: Vec<Index> = Vec::new();
         let mut add = |i: Index| {
@@ -1097,16 +1099,16 @@ impl Repetition {
         };
         for r in refs {
             if r == "each.key" || r == "count.index" {
-                add(index.clone());
+                add((*index).clone());
             } else if r == "each.value" {
-                if let Some(i) = each_value.as_ref().and_then(as_index) {
+                if let Some(i) = each_value().as_deref().and_then(as_index) {
                     add(i);
                 }
             } else if let Some(attr) = r.strip_prefix("each.value.") {
                 // Only the first step: `each.value.a.b` names a deeper value.
                 let attr = attr.split(['.', '[']).next().unwrap_or(attr);
-                if let Some(i) = each_value
-                    .as_ref()
+                if let Some(i) = each_value()
+                    .as_deref()
                     .and_then(|v| v.get(attr))
                     .and_then(as_index)
                 {
@@ -1131,7 +1133,7 @@ fn as_index(v: &Value) -> Option<Index> {
 }
 
 /// `each.value` for key `k` when the for_each collection is a constant or a root variable.
-fn each_value(ctx: &Ctx<'_>, expr: &Value, k: &str) -> Option<Value> {
+fn each_value<'a>(ctx: &Ctx<'a>, expr: &'a Value, k: &str) -> Option<Cow<'a, Value>> {
     let map = if let Some(c) = expr.get("constant_value") {
         c
     } else {
@@ -1140,12 +1142,12 @@ fn each_value(ctx: &Ctx<'_>, expr: &Value, k: &str) -> Option<Value> {
         ctx.root_vars.get(var)?
     };
     match map {
-        Value::Object(m) => m.get(k).cloned(),
+        Value::Object(m) => m.get(k).map(Cow::Borrowed),
         // A set of strings: each.value is the key itself.
         Value::Array(a) => a
             .iter()
             .any(|x| x.as_str() == Some(k))
-            .then(|| Value::String(k.into())),
+            .then(|| Cow::Owned(Value::String(k.into()))),
         _ => None,
     }
 }
