@@ -14,20 +14,26 @@ pub enum Seg {
 /// Render a path the way plangate shows attributes: `route[0].cidr_block`.
 pub fn render(path: &[Seg]) -> String {
     let mut s = String::new();
+    render_into(&mut s, path);
+    s
+}
+
+/// [`render`], appended to `out`.
+pub fn render_into(out: &mut String, path: &[Seg]) {
+    let start = out.len();
     for seg in path {
         match seg {
             Seg::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
+                if out.len() > start {
+                    out.push('.');
                 }
-                s.push_str(k);
+                out.push_str(k);
             }
             Seg::Idx(i) => {
-                let _ = write!(s, "[{i}]");
+                let _ = write!(out, "[{i}]");
             }
         }
     }
-    s
 }
 
 /// The value at `path`, if present.

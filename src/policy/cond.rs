@@ -540,7 +540,11 @@ fn name(doc: &Doc<'_>, segs: &[Seg], cx: &NodeCx<'_>) -> String {
             crate::graph::values::render(segs),
             cx.of(doc.node)
         ),
-        Some(_) => format!("{}{}", explain::attr(segs), cx.of(doc.node)),
+        Some(_) => {
+            let mut name = explain::attr(segs);
+            name.push_str(&cx.of(doc.node));
+            name
+        }
         None => format!("`var.{}`", crate::graph::values::render(segs)),
     }
 }

@@ -25,7 +25,13 @@ pub fn attr(segs: &[Seg]) -> String {
     if segs.is_empty() {
         "the value".to_string()
     } else {
-        format!("`{}`", render(segs))
+        // One string, written in place: a fact names an attribute or two, and findings
+        // have many facts.
+        let mut s = String::with_capacity(32);
+        s.push('`');
+        crate::graph::values::render_into(&mut s, segs);
+        s.push('`');
+        s
     }
 }
 
