@@ -105,12 +105,21 @@ pub fn load_and_check<B>(
             loading.get_or_init(|| load(s));
         });
         let between = between();
+        // Not shown: the loading's own error is returned instead.
+        let not_loaded = || Err(Error::Usage("the policies did not load".into()));
         let results = parallel(plans, |p| {
+            // Only a regular file is read before the policies are known to load: standard
+            // input or a pipe could wait for a writer, and was never read after an error.
+            let regular = p != "-" && std::fs::metadata(p).is_ok_and(|m| m.is_file());
+            if (!regular || matches!(loading.get(), Some(Err(_))))
+                && loading.get_or_init(|| load(s)).is_err()
+            {
+                return not_loaded();
+            }
             let read = read_unlinked(p)?;
             match loading.get_or_init(|| load(s)) {
                 Ok(loaded) => check_graph(loaded, p, read, s),
-                // Not shown: the loading's own error is returned instead.
-                Err(_) => Err(Error::Usage("the policies did not load".into())),
+                Err(_) => not_loaded(),
             }
         });
         if let Err(panic) = loader.join() {
@@ -296,7 +305,7 @@ pub fn prerequisites(
         .collect()
 }
 
-/// The report sections of a plan but the network diagrams (drawn in `check_one` from
+/// The report sections of a plan but the network diagrams (drawn in `check_graph` from
 /// `analysis::diagram::subjects` of the findings when the peering pack ran).
 fn build_extras(loaded: &Loaded, g: &Graph, plan: &str, env: &str) -> extras::Extras {
     let mut x = extras::Extras::default();

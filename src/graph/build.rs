@@ -162,7 +162,7 @@ struct Seen<'a> {
     more: HashSet<String>,
 }
 
-/// Changes per task in [`from_plan`]'s parallel address parsing.
+/// Changes per task in [`unlinked`]'s parallel address parsing.
 const PARTS_CHUNK: usize = 1024;
 
 fn unseen(out: &mut Vec<(Resource, bool)>, seen: &mut Seen<'_>, root: Module, prior: bool) {

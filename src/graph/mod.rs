@@ -467,7 +467,8 @@ impl Graph {
 
     /// The graph of a plan with its instances and their values, before its references are
     /// resolved ([`Graph::link`], with the returned configuration): until then it has no
-    /// edges and no unresolved references.
+    /// edges and no unresolved references, and [`Graph::wait_linked`] (so
+    /// `policy::evaluate` of a policy that reads them) waits for another thread to link it.
     pub fn unlinked(plan: crate::plan::Plan) -> (Graph, crate::plan::Configuration) {
         build::unlinked(plan)
     }
@@ -475,16 +476,15 @@ impl Graph {
     /// Resolve the references of a graph from [`Graph::unlinked`]. Once only: a second
     /// call changes nothing.
     pub fn link(&self, config: &crate::plan::Configuration) {
-        let resolved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            resolve::resolve(&self.nodes, config, &self.variables)
+        let linked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let (edges, unresolved) = resolve::resolve(&self.nodes, config, &self.variables);
+            self.set_links(edges, unresolved);
         }));
-        match resolved {
-            Ok((edges, unresolved)) => self.set_links(edges, unresolved),
-            Err(panic) => {
-                // Nothing may wait for links that will never come ([`Graph::wait_linked`]).
-                self.set_links(Vec::new(), Vec::new());
-                std::panic::resume_unwind(panic)
-            }
+        if let Err(panic) = linked {
+            // Nothing may wait for links that will never come ([`Graph::wait_linked`]): empty
+            // ones, made without another thread, before the panic goes on.
+            let _ = self.links.set(Links::default());
+            std::panic::resume_unwind(panic)
         }
     }
 

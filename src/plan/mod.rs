@@ -62,8 +62,9 @@ const HALVES_BYTES: u64 = 8 << 20;
 
 /// The largest file read in halves ([`read_halves`]), whose buffer is allocated infallibly
 /// (as everything the parse of it allocates next, which is more): 1 GiB, ten times the largest
-/// plans seen. Larger ones are read in one piece into a buffer reserved fallibly, so that a
-/// file too large for memory (a huge sparse file) is an error, not an abort.
+/// plans seen, and no more than half the available memory. Larger ones are read in one piece
+/// into a buffer reserved fallibly, so that a file too large for memory (a huge sparse file)
+/// is an error, not an abort.
 #[cfg_attr(not(unix), allow(dead_code))]
 const ZEROED_MAX: u64 = 1 << 30;
 
@@ -104,8 +105,11 @@ fn read_halves(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<Vec<u8>
     }
     // Zeroed by the system, page by page as the reads touch them, on both threads: filling
     // the buffer first took ~40 ms for 100 MB on this one, before either read began. Such an
-    // allocation cannot fail softly, so a file too large for it is read the other way.
-    if len > ZEROED_MAX {
+    // allocation cannot fail softly, so a file that might not fit (over `ZEROED_MAX`, or over
+    // half the memory the system says is available) is read the other way, where running out
+    // of memory is the error `std::fs::read` gives, not an abort. (Asking the allocator
+    // first does not do: it hands the same block back, which it then has to fill.)
+    if len > ZEROED_MAX || available_memory().is_none_or(|m| len > m / 2) {
         return None;
     }
     let size = usize::try_from(len).ok()?;
@@ -123,6 +127,21 @@ fn read_halves(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<Vec<u8>
     // Not one byte more: a file that grew is read again, whole.
     let mut probe = [0u8; 1];
     (whole.is_ok() && matches!(file.read_at(&mut probe, len), Ok(0))).then_some(buf)
+}
+
+/// `MemAvailable` of `/proc/meminfo`, in bytes; `None` where there is no such file.
+#[cfg(unix)]
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    kb.checked_mul(1024)
 }
 
 /// Standard input, whose size is not known beforehand, read in chunks and joined once: a
@@ -460,6 +479,15 @@ mod tests {
             Err(e) => e.to_string(),
             Ok(d) => panic!("parsed: {d:?}"),
         }
+    }
+
+    /// The available memory that decides whether a file is read in halves is known on Linux
+    /// (else every large file would be read on one thread).
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn available_memory_is_known_on_linux() {
+        let m = available_memory();
+        assert!(m.is_some_and(|m| m > 2 * HALVES_BYTES), "{m:?}");
     }
 
     /// A file read in two halves holds the bytes `std::fs::read` reads, at the sizes around

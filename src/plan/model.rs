@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 /// A JSON value kept as text: a span of the plan file's text, which every [`RawText`] of the
 /// plan shares, so that resource values and their marker trees cost a few words each instead
-/// of a copy (or an 8× larger parsed tree); in a graph, a span of the one buffer its values
-/// were copied to ([`RawText::share_one_copy`]). Parsed on first use by the graph.
+/// of a copy (or an 8× larger parsed tree); in a graph, a span of one of the buffers its
+/// values were copied to ([`RawText::share_one_copy`]). Parsed on first use by the graph.
 #[derive(Clone)]
 pub struct RawText(Repr);
 

@@ -123,8 +123,8 @@ fn evaluate_policy(p: &Policy, run: &Run<'_>, out: &mut Vec<Finding>) {
         }
     }
     // Instances whose finding explains an unknown value without the edges that say where
-    // it comes from: made again, in place, once the graph has them (the values they read
-    // are cached). The positions count from this policy's first finding.
+    // it comes from: made again, in place, once the graph has them (their values parsed
+    // again: `forget` dropped them). The positions count from this policy's first finding.
     if !redo.is_empty() {
         g.wait_linked();
         let mut again = Vec::with_capacity(out.len());
