@@ -101,8 +101,10 @@ pub fn load_and_check<B>(
 ) -> Result<(Loaded, B, Report)> {
     let loading: std::sync::OnceLock<Result<Loaded>> = std::sync::OnceLock::new();
     let (between, results) = std::thread::scope(|scope| {
-        let loader = scope.spawn(|| {
-            loading.get_or_init(|| load(s));
+        let loaded = || loading.get_or_init(|| load(s)).as_ref();
+        // The result is read through `loading`, by the plans and after them.
+        let loader = scope.spawn(move || {
+            let _ = loaded();
         });
         let between = between();
         // Not shown: the loading's own error is returned instead.
@@ -111,14 +113,12 @@ pub fn load_and_check<B>(
             // Only a regular file is read before the policies are known to load: standard
             // input or a pipe could wait for a writer, and was never read after an error.
             let regular = p != "-" && std::fs::metadata(p).is_ok_and(|m| m.is_file());
-            if (!regular || matches!(loading.get(), Some(Err(_))))
-                && loading.get_or_init(|| load(s)).is_err()
-            {
+            if (!regular || matches!(loading.get(), Some(Err(_)))) && loaded().is_err() {
                 return not_loaded();
             }
             let read = read_unlinked(p)?;
-            match loading.get_or_init(|| load(s)) {
-                Ok(loaded) => check_graph(loaded, p, read, s),
+            match loaded() {
+                Ok(l) => check_graph(l, p, read, s),
                 Err(_) => not_loaded(),
             }
         });

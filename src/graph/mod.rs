@@ -473,8 +473,8 @@ impl Graph {
         build::unlinked(plan)
     }
 
-    /// Resolve the references of a graph from [`Graph::unlinked`]. Once only: a second
-    /// call changes nothing.
+    /// Resolve the references of a graph from [`Graph::unlinked`]. The links are set once:
+    /// a second call resolves again and keeps the first.
     pub fn link(&self, config: &crate::plan::Configuration) {
         let linked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let (edges, unresolved) = resolve::resolve(&self.nodes, config, &self.variables);

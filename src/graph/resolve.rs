@@ -545,28 +545,26 @@ impl<'a> Ctx<'a> {
                 return;
             }
             let mut found = Found::default();
+            // The node's module strings are those of `module`.
+            let scope = Scope {
+                steps: module,
+                inst: &node.module,
+                conf: &node.module_config,
+            };
             match direct {
                 // The first step of a resource reference: nothing was visited yet and the
                 // step leads nowhere further, so the cycle bookkeeping of `follow` has
-                // nothing to do; the node's module strings are those of `module`.
+                // nothing to do.
                 Some((key, index)) => self.follow_resource(
                     r,
-                    &node.module_config,
-                    &node.module,
+                    scope,
                     key,
                     index.as_ref(),
                     &hint,
                     vec![r.clone()],
                     &mut found,
                 ),
-                None => {
-                    let scope = Scope {
-                        steps: module,
-                        inst: &node.module,
-                        conf: &node.module_config,
-                    };
-                    self.follow(r, scope, &hint, leaf, vec![r.clone()], 0, &mut found)
-                }
+                None => self.follow(r, scope, &hint, leaf, vec![r.clone()], 0, &mut found),
             }
             if found.targets.is_empty() && found.failures.is_empty() {
                 continue; // a root variable or a constant: nothing to link
@@ -654,7 +652,7 @@ impl<'a> Ctx<'a> {
                 index,
             } => {
                 let key = super::address::resource_key(data, &type_, &name);
-                self.follow_resource(r, mconf, minst, &key, index.as_ref(), hint, via, found);
+                self.follow_resource(r, scope, &key, index.as_ref(), hint, via, found);
             }
             Reference::Var(name) => {
                 let Some((last, parent)) = module.split_last() else {
@@ -766,11 +764,12 @@ impl<'a> Ctx<'a> {
                     r,
                 );
                 found.failures.extend(chosen.failures);
-                let cconf = if mconf.is_empty() {
-                    format!("module.{name}")
-                } else {
-                    format!("{mconf}.module.{name}")
-                };
+                let cconf = module_config_string(
+                    module
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .chain([name.as_str()]),
+                );
                 for choice in chosen.targets {
                     let child = &kids[choice.node];
                     let cinst = module_instance_string(child);
@@ -819,19 +818,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A reference to resource `key` of the module `mconf` (its instance `minst`).
+    /// A reference to resource `key` of the module instance of `scope`.
     #[allow(clippy::too_many_arguments)]
     fn follow_resource(
         &self,
         r: &str,
-        mconf: &str,
-        minst: &str,
+        scope: Scope<'_>,
         key: &str,
         index: Option<&IndexRef>,
         hint: &Hint,
         via: Vec<String>,
         found: &mut Found,
     ) {
+        let (mconf, minst) = (scope.conf, scope.inst);
         if nested_get(&self.resources, mconf, key).is_none() {
             let place = if mconf.is_empty() {
                 "the root module"
