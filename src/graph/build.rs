@@ -5,7 +5,9 @@
 use super::address::{Index, InstanceAddress};
 use super::lazy::LazyValue;
 use super::{resolve, Action, Graph, Meta, Node, SourceKind};
-use crate::plan::{Configuration, Module, Plan, RawText, Resource, ResourceChange, StateDoc};
+use crate::plan::{
+    Configuration, ListedResource, Module, Plan, RawText, Resource, ResourceChange, StateDoc, Str,
+};
 use serde_json::Value;
 /// Address sets: foldhash is several times faster than SipHash on short strings, and the
 /// addresses come from the plan being checked, not from a peer that could pick collisions.
@@ -111,8 +113,9 @@ pub fn from_state(mut state: StateDoc) -> Graph {
     let mut depends = Vec::new();
     if let Some(values) = state.values.take() {
         for r in into_resources(values.root_module) {
-            if seen.insert(r.address.clone()) {
-                depends.push(r.depends_on.clone());
+            if seen.insert(r.address.as_str().to_string()) {
+                let r = r.parse();
+                depends.push(r.depends_on.iter().map(String::from).collect());
                 nodes.push(node_from_resource(r, true));
             }
         }
@@ -168,9 +171,9 @@ const PARTS_CHUNK: usize = 1024;
 fn unseen(out: &mut Vec<(Resource, bool)>, seen: &mut Seen<'_>, root: Module, prior: bool) {
     for r in into_resources(root) {
         let a = r.address.as_str();
-        if r.deposed_key.is_none() && !seen.changed.contains(a) && !seen.more.contains(a) {
-            seen.more.insert(r.address.clone());
-            out.push((r, prior));
+        if !r.deposed && !seen.changed.contains(a) && !seen.more.contains(a) {
+            seen.more.insert(a.to_string());
+            out.push((r.parse(), prior));
         }
     }
 }
@@ -178,7 +181,7 @@ fn unseen(out: &mut Vec<(Resource, bool)>, seen: &mut Seen<'_>, root: Module, pr
 /// Move every resource out of a module tree, depth first (no clones of large values). One
 /// module at a time rather than into one list of them all: that list (~15 MB at 100 MB, for
 /// the few resources kept) was the largest block at the end of the read.
-fn into_resources(root: Module) -> impl Iterator<Item = Resource> {
+fn into_resources(root: Module) -> impl Iterator<Item = ListedResource> {
     let mut stack = vec![root];
     let mut module = Vec::new().into_iter();
     std::iter::from_fn(move || loop {
@@ -241,11 +244,11 @@ fn node_from_resource(r: Resource, prior: bool) -> Node {
         resource_key,
         mode: r.mode,
         index: r.index.as_ref().and_then(Index::from_json),
-        provider: r.provider_name,
+        provider: r.provider_name.into_string(),
         action: Action::NoOp,
         actions: vec!["no-op".to_string()],
         action_reason: None,
-        deposed: r.deposed_key,
+        deposed: r.deposed_key.map(Str::into_string),
         previous_address: None,
         before: LazyValue::default(),
         after: LazyValue::new(r.values),
@@ -254,8 +257,8 @@ fn node_from_resource(r: Resource, prior: bool) -> Node {
         after_sensitive: LazyValue::new(r.sensitive_values),
         replace_paths: Vec::new(),
         from_prior_state: prior,
-        address: r.address,
-        type_: r.type_,
-        name: r.name,
+        address: r.address.into_string(),
+        type_: r.type_.into_string(),
+        name: r.name.into_string(),
     }
 }

@@ -244,21 +244,22 @@ fn finish(file: &str, text: Vec<u8>) -> Result<Document> {
 
 /// [`finish`], on two threads when `split`.
 fn finish_with(file: &str, text: Vec<u8>, split: bool) -> Result<Document> {
-    let text = match String::from_utf8(text) {
-        Ok(t) => t,
-        // The parse of the bytes says where, in the words of every other JSON error.
-        Err(e) => {
-            let bytes = e.into_bytes();
-            guard::check(file, &bytes)?;
-            return Err(match serde_json::from_slice::<Plan>(&bytes) {
+    let text =
+        match String::from_utf8(text) {
+            Ok(t) => t,
+            // The parse of the bytes says where, in the words of every other JSON error.
+            Err(e) => {
+                let bytes = e.into_bytes();
+                guard::check(file, &bytes)?;
+                return Err(match model::strictly(|| serde_json::from_slice::<Plan>(&bytes)) {
                 Err(e) => json_error(file, &bytes, &e),
                 Ok(_) => Error::input(
                     file,
                     format!("the file is not UTF-8 text; {SHOW_JSON_FIX}, without converting it"),
                 ),
             });
-        }
-    };
+            }
+        };
     // One typed parse; the document kind is decided from the keys that parse saw. Values and
     // marker trees stay spans of the text (`RawText`), which they share.
     let source = std::sync::Arc::new(text);
@@ -273,8 +274,10 @@ fn finish_with(file: &str, text: Vec<u8>, split: bool) -> Result<Document> {
     };
     let plan = match parsed {
         Some(plan) => plan,
-        None => model::with_source(&source, |t| serde_json::from_str::<Plan>(t))
-            .map_err(|e| json_error(file, source.as_bytes(), &e))?,
+        None => model::with_source(&source, |t| serde_json::from_str::<Plan>(t)).map_err(|e| {
+            let exact = model::strictly(|| serde_json::from_str::<Plan>(&source).err());
+            json_error(file, source.as_bytes(), exact.as_ref().unwrap_or(&e))
+        })?,
     };
     classify(file, plan)
 }
@@ -455,7 +458,7 @@ fn json_error(file: &str, text: &[u8], e: &serde_json::Error) -> Error {
 /// with path tracking only on this error path, so the normal parse pays nothing for it.
 fn json_path_of_error(text: &[u8]) -> String {
     let mut de = serde_json::Deserializer::from_slice(text);
-    match serde_path_to_error::deserialize::<_, Plan>(&mut de) {
+    match model::strictly(|| serde_path_to_error::deserialize::<_, Plan>(&mut de)) {
         Err(e) if e.path().to_string() != "." => format!(" (at `{}`)", e.path()),
         _ => String::new(),
     }

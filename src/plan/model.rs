@@ -37,10 +37,7 @@ enum Repr {
 impl RawText {
     /// The JSON text.
     pub fn get(&self) -> &str {
-        match &self.0 {
-            Repr::Shared { source, start, end } => &source[*start..*end],
-            Repr::Owned(s) => s,
-        }
+        self.0.get()
     }
 
     /// From JSON text (tests, generated nodes). The text is not checked here.
@@ -157,24 +154,38 @@ pub fn with_source<T>(source: &Arc<String>, f: impl FnOnce(&str) -> T) -> T {
     f(source.as_str())
 }
 
-impl RawText {
+impl Repr {
     /// A span of the current source when `text` lies in it, else a copy.
-    fn located(text: &str) -> RawText {
+    fn located(text: &str) -> Repr {
         SOURCE.with(|s| {
             if let Some(source) = s.borrow().as_ref() {
                 let base = source.as_ptr() as usize;
                 let at = text.as_ptr() as usize;
                 if at >= base && at + text.len() <= base + source.len() {
                     let start = at - base;
-                    return RawText(Repr::Shared {
+                    return Repr::Shared {
                         source: source.clone(),
                         start,
                         end: start + text.len(),
-                    });
+                    };
                 }
             }
-            RawText::from_json(text)
+            Repr::Owned(text.into())
         })
+    }
+
+    fn get(&self) -> &str {
+        match self {
+            Repr::Shared { source, start, end } => &source[*start..*end],
+            Repr::Owned(s) => s,
+        }
+    }
+}
+
+impl RawText {
+    /// A span of the current source when `text` lies in it, else a copy.
+    fn located(text: &str) -> RawText {
+        RawText(Repr::located(text))
     }
 }
 
@@ -182,6 +193,89 @@ impl<'de> Deserialize<'de> for RawText {
     /// Borrowed from the text being parsed (plangate always parses from a string or a slice).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         <&'de RawValue>::deserialize(d).map(|r| RawText::located(r.get()))
+    }
+}
+
+/// A string of the plan: a span of the plan's text when it is written there without escapes
+/// (most are), else a copy. The address of every [`ListedResource`] is one, so that listing
+/// the tens of thousands of them allocates nothing per resource.
+#[derive(Clone)]
+pub struct Str(Repr);
+
+impl Str {
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    pub fn into_string(self) -> String {
+        match self.0 {
+            Repr::Owned(s) => s.into_string(),
+            shared => shared.get().to_string(),
+        }
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str(Repr::Owned(s.into()))
+    }
+}
+
+impl From<&Str> for String {
+    fn from(s: &Str) -> String {
+        s.as_str().to_string()
+    }
+}
+
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Default for Str {
+    fn default() -> Str {
+        Str(Repr::Owned(Box::default()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Str {
+    /// As a `String` deserialises (the same errors), without the copy when the parser lends
+    /// the text.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Str;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Str, E> {
+                Ok(Str(Repr::located(s)))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Str, E> {
+                Ok(Str::from(s))
+            }
+        }
+        d.deserialize_str(Visit)
     }
 }
 
@@ -246,21 +340,263 @@ pub struct StateValues {
 #[serde(default)]
 pub struct Module {
     pub address: Option<String>,
-    pub resources: Vec<Resource>,
+    pub resources: Vec<ListedResource>,
     pub child_modules: Vec<Module>,
 }
 
-impl Module {
-    /// Every resource of this module and of its descendants, depth first.
-    pub fn walk(&self) -> Vec<&Resource> {
-        let mut out = Vec::new();
-        let mut stack = vec![self];
-        while let Some(m) = stack.pop() {
-            out.extend(m.resources.iter());
-            stack.extend(m.child_modules.iter().rev());
-        }
-        out
+/// A resource instance of `planned_values`, of `prior_state` or of a state: its JSON text and
+/// the two fields that decide whether it becomes a node ([`ListedResource::parse`] gives the
+/// rest). A plan lists every instance two or three times (`resource_changes`, then these two
+/// sections), and a graph makes nodes of the few that have no change entry: parsed as
+/// [`Resource`]s, the others held ~2 MB at the end of a ~10 MB plan's parse, for nothing.
+/// Every field is checked as [`Resource`] would check it while the plan is parsed, so a
+/// resource that does not have its shape is still an error there.
+#[derive(Debug)]
+pub struct ListedResource {
+    text: RawText,
+    pub address: Str,
+    /// It has a `deposed_key`.
+    pub deposed: bool,
+}
+
+impl ListedResource {
+    /// The whole resource. Its fields were checked when the plan was parsed; were its text
+    /// nonetheless refused, the resource keeps only its address.
+    pub fn parse(&self) -> Resource {
+        self.text
+            .parse_sharing::<Resource>()
+            .unwrap_or_else(|_| Resource {
+                address: self.address.clone(),
+                ..Resource::default()
+            })
     }
+}
+
+impl RawText {
+    /// Parse the text with the [`RawText`]s and [`Str`]s made of it sharing its buffer.
+    fn parse_sharing<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        match &self.0 {
+            Repr::Shared { source, .. } => {
+                with_source(source, |_| serde_json::from_str(self.get()))
+            }
+            Repr::Owned(text) => serde_json::from_str(text),
+        }
+    }
+}
+
+thread_local! {
+    /// Set by [`strictly`].
+    static STRICT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` (a parse that failed) with each [`ListedResource`] parsed in place as a
+/// [`Resource`]: a field's error then has the exact position and path of the derived parse
+/// (checked from the field's text, it is placed after the value, at the resource). For error
+/// messages only: the resources it makes keep no text.
+pub fn strictly<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            STRICT.with(|s| s.set(self.0));
+        }
+    }
+    let _reset = Reset(STRICT.with(|s| s.replace(true)));
+    f()
+}
+
+/// The fields of a [`Resource`], to check each as its derived parse would, and to refuse a
+/// field given twice as it does.
+const RESOURCE_FIELDS: [&str; 10] = [
+    "address",
+    "mode",
+    "type",
+    "name",
+    "index",
+    "provider_name",
+    "values",
+    "sensitive_values",
+    "depends_on",
+    "deposed_key",
+];
+
+/// An object's key, borrowed from the text when written without escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, k: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(k)))
+            }
+            fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(k.to_string())))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// A string checked and not kept.
+struct AnyStr;
+
+impl<'de> Deserialize<'de> for AnyStr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = AnyStr;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyStr, E> {
+                Ok(AnyStr)
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// A field's value parsed from its text, with the error of the derived parse (serde_json
+/// then says where: just after the value).
+fn field<'de, T: Deserialize<'de>, E: serde::de::Error>(raw: &'de RawValue) -> Result<T, E> {
+    serde_json::from_str(raw.get()).map_err(|e| {
+        let message = e.to_string();
+        let message = match message.rfind(" at line ") {
+            Some(at) => &message[..at],
+            None => &message,
+        };
+        E::custom(message)
+    })
+}
+
+impl<'de> Deserialize<'de> for ListedResource {
+    /// One pass over the object: each value is taken as text (the values and their markers,
+    /// most of the bytes, are not read again), its fields checked from it, and the object's
+    /// text is the span from the `{` before its first key to the `}` after its last value.
+    /// Where that span cannot be had (a first key written with escapes, or a text parsed
+    /// outside [`with_source`]), the object is written again from its keys and values.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if STRICT.with(std::cell::Cell::get) {
+            let r = Resource::deserialize(d)?;
+            return Ok(ListedResource {
+                text: RawText::from_json("{}"),
+                deposed: r.deposed_key.is_some(),
+                address: r.address,
+            });
+        }
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = ListedResource;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("struct Resource")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ListedResource, A::Error> {
+                use serde::de::Error;
+                let mut seen = [false; RESOURCE_FIELDS.len()];
+                let mut address = None;
+                let mut deposed = false;
+                // The span's start, once the first key is known; else the text written again.
+                let mut start: Option<usize> = None;
+                let mut written: Option<String> = None;
+                let mut last: Option<&'de str> = None;
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    if last.is_none() {
+                        start = match &key {
+                            std::borrow::Cow::Borrowed(k) => object_start(k),
+                            std::borrow::Cow::Owned(_) => None,
+                        };
+                        if start.is_none() {
+                            written = Some(String::from("{"));
+                        }
+                    }
+                    let raw: &'de RawValue = map.next_value()?;
+                    if let Some(at) = RESOURCE_FIELDS.iter().position(|f| *f == key.as_ref()) {
+                        if std::mem::replace(&mut seen[at], true) {
+                            return Err(A::Error::duplicate_field(RESOURCE_FIELDS[at]));
+                        }
+                        match RESOURCE_FIELDS[at] {
+                            "address" => address = Some(field::<Str, _>(raw)?),
+                            "mode" => {
+                                field::<Mode, _>(raw)?;
+                            }
+                            "type" | "name" | "provider_name" => {
+                                field::<AnyStr, _>(raw)?;
+                            }
+                            "depends_on" => {
+                                field::<Vec<AnyStr>, _>(raw)?;
+                            }
+                            "deposed_key" => deposed = field::<Option<AnyStr>, _>(raw)?.is_some(),
+                            // Any JSON: `Option<Value>` and `RawText`.
+                            _ => {}
+                        }
+                    }
+                    if let Some(w) = written.as_mut() {
+                        if last.is_some() {
+                            w.push(',');
+                        }
+                        w.push_str(&serde_json::to_string(&key).map_err(A::Error::custom)?);
+                        w.push(':');
+                        w.push_str(raw.get());
+                    }
+                    last = Some(raw.get());
+                }
+                let text = match (written, start, last) {
+                    (Some(mut w), _, _) => {
+                        w.push('}');
+                        RawText(Repr::Owned(w.into()))
+                    }
+                    (None, Some(start), Some(last)) => match object_end(start, last) {
+                        Some(text) => RawText(text),
+                        None => return Err(A::Error::custom("a resource object not in the text")),
+                    },
+                    _ => RawText::from_json("{}"),
+                };
+                Ok(ListedResource {
+                    text,
+                    address: address.unwrap_or_default(),
+                    deposed,
+                })
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// Where the object whose first key is `key` (borrowed from the current source) starts: the
+/// `{` before the key's opening quote and any whitespace.
+fn object_start(key: &str) -> Option<usize> {
+    let at = span_in_source(key)?.start;
+    SOURCE.with(|s| {
+        let source = s.borrow();
+        let bytes = source.as_ref()?.as_bytes();
+        let before = bytes[..at].strip_suffix(b"\"")?;
+        let brace = before.iter().rposition(|b| !b.is_ascii_whitespace())?;
+        (before[brace] == b'{').then_some(brace)
+    })
+}
+
+/// The object from `start` to the `}` after its last value `last` (both in the current
+/// source).
+fn object_end(start: usize, last: &str) -> Option<Repr> {
+    let after = span_in_source(last)?.end;
+    SOURCE.with(|s| {
+        let source = s.borrow();
+        let source = source.as_ref()?;
+        let rest = &source.as_bytes()[after..];
+        let close = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+        (rest[close] == b'}').then(|| Repr::Shared {
+            source: source.clone(),
+            start,
+            end: after + close + 1,
+        })
+    })
 }
 
 /// `managed` (resource) or `data` (data source).
@@ -285,18 +621,18 @@ impl Mode {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct Resource {
-    pub address: String,
+    pub address: Str,
     pub mode: Mode,
     #[serde(rename = "type")]
-    pub type_: String,
-    pub name: String,
+    pub type_: Str,
+    pub name: Str,
     pub index: Option<Value>,
-    pub provider_name: String,
+    pub provider_name: Str,
     /// Kept as raw JSON text: parsed only when a policy looks at this instance.
     pub values: Option<RawText>,
     pub sensitive_values: Option<RawText>,
-    pub depends_on: Vec<String>,
-    pub deposed_key: Option<String>,
+    pub depends_on: Vec<Str>,
+    pub deposed_key: Option<Str>,
 }
 
 /// One entry of `resource_changes` or `resource_drift`.
@@ -418,4 +754,131 @@ pub struct ModuleCall {
     pub module: ConfigModule,
     pub depends_on: Vec<String>,
     pub version_constraint: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RESOURCES: &str = r#"{"resources": [
+        {
+          "address": "aws_vpc.main",
+          "mode": "managed", "type": "aws_vpc", "name": "main",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "values": {"cidr_block": "10.0.0.0/16", "tags": {"a": "}"}},
+          "sensitive_values": {}, "depends_on": ["aws_vpc.other"]
+        }  ,
+        {"address":"aws_subnet.s[\"a\"]","mode":"data","type":"aws_subnet","name":"s","index":"a","deposed_key":"00000001","values":null}
+    ]}"#;
+
+    fn listed(module: &Module) -> Vec<(&str, String, bool)> {
+        module
+            .resources
+            .iter()
+            .map(|r| (r.text.get(), r.address.to_string(), r.deposed))
+            .collect()
+    }
+
+    #[test]
+    fn a_listed_resource_is_the_span_of_its_object() {
+        let source = Arc::new(RESOURCES.to_string());
+        let module = with_source(&source, |t| serde_json::from_str::<Module>(t)).unwrap();
+        let got = listed(&module);
+        let first = &RESOURCES[RESOURCES.find("{\n          \"address\"").unwrap()..];
+        let first = &first[..=first.find("]\n        }").unwrap() + 10];
+        assert_eq!(got[0], (first, "aws_vpc.main".to_string(), false));
+        let second = &RESOURCES[RESOURCES.find(r#"{"address":"aws_subnet"#).unwrap()..];
+        let second = &second[..=second.find(r#""values":null}"#).unwrap() + 13];
+        assert_eq!(got[1], (second, r#"aws_subnet.s["a"]"#.to_string(), true));
+        // Spans of the source, not copies.
+        assert!(matches!(module.resources[0].text.0, Repr::Shared { .. }));
+        let r = module.resources[0].parse();
+        assert_eq!(r.depends_on[0].as_str(), "aws_vpc.other");
+        assert_eq!(
+            r.values.unwrap().get(),
+            r#"{"cidr_block": "10.0.0.0/16", "tags": {"a": "}"}}"#
+        );
+        let r = module.resources[1].parse();
+        assert_eq!((r.mode, r.index), (Mode::Data, Some(Value::from("a"))));
+        assert_eq!(r.deposed_key.unwrap().as_str(), "00000001");
+    }
+
+    #[test]
+    fn a_listed_resource_parsed_from_another_text_is_written_again() {
+        let module = serde_json::from_str::<Module>(RESOURCES).unwrap();
+        for r in &module.resources {
+            assert!(matches!(r.text.0, Repr::Owned(_)));
+        }
+        let r = module.resources[0].parse();
+        assert_eq!(r.address.as_str(), "aws_vpc.main");
+        assert_eq!(
+            r.provider_name.as_str(),
+            "registry.terraform.io/hashicorp/aws"
+        );
+        assert_eq!(r.sensitive_values.unwrap().get(), "{}");
+        assert_eq!(module.resources[1].parse().name.as_str(), "s");
+        // A first key written with escapes: the object is written again, too.
+        let source =
+            Arc::new(r#"{"resources":[{"\u0061ddress":"x.y","values":{"k":1}}]}"#.to_string());
+        let module = with_source(&source, |t| serde_json::from_str::<Module>(t)).unwrap();
+        assert_eq!(
+            module.resources[0].text.get(),
+            r#"{"address":"x.y","values":{"k":1}}"#
+        );
+        assert_eq!(
+            module.resources[0].parse().values.unwrap().get(),
+            r#"{"k":1}"#
+        );
+    }
+
+    /// Every field is refused as the derived parse of [`Resource`] refuses it.
+    #[test]
+    fn a_listed_resource_refuses_what_a_resource_refuses() {
+        let bad = [
+            r#"{"address": 1}"#,
+            r#"{"address": null}"#,
+            r#"{"mode": "other"}"#,
+            r#"{"type": []}"#,
+            r#"{"name": {}}"#,
+            r#"{"provider_name": true}"#,
+            r#"{"depends_on": ["a", 7]}"#,
+            r#"{"depends_on": "a"}"#,
+            r#"{"deposed_key": 2}"#,
+            r#"{"address": "a", "address": "b"}"#,
+            r#"{"values": {}, "values": {}}"#,
+            r#"[1]"#,
+        ];
+        for b in bad {
+            let source = Arc::new(format!(r#"{{"resources": [{b}]}}"#));
+            let listed = with_source(&source, |t| serde_json::from_str::<Module>(t));
+            let whole = serde_json::from_str::<Vec<Resource>>(&format!("[{b}]"));
+            let (Err(l), Err(w)) = (listed, whole) else {
+                panic!("{b}: one parse accepted it")
+            };
+            let without_position = |e: &serde_json::Error| {
+                let s = e.to_string();
+                s[..s.rfind(" at line ").unwrap()].to_string()
+            };
+            if b.starts_with('[') {
+                continue; // a resource written as an array: both refuse it, in their words
+            }
+            assert_eq!(without_position(&l), without_position(&w), "{b}");
+            // Parsed strictly, the position is the derived parse's.
+            let strict = strictly(|| serde_json::from_str::<Module>(&source)).unwrap_err();
+            assert_eq!(strict.to_string(), {
+                let again = format!(r#"{{"resources": [{b}]}}"#);
+                strictly(|| serde_json::from_str::<Module>(&again))
+                    .unwrap_err()
+                    .to_string()
+            });
+            assert_eq!(without_position(&strict), without_position(&w), "{b}");
+        }
+        // And what it accepts, a resource accepts.
+        let ok = r#"{"index": [1, {"a": null}], "values": 3, "sensitive_values": null, "deposed_key": null, "extra": {"address": 1}}"#;
+        let source = Arc::new(format!(r#"{{"resources": [{ok}]}}"#));
+        let module = with_source(&source, |t| serde_json::from_str::<Module>(t)).unwrap();
+        assert!(serde_json::from_str::<Resource>(ok).is_ok());
+        assert!(!module.resources[0].deposed);
+        assert_eq!(module.resources[0].text.get(), ok);
+    }
 }
