@@ -6,7 +6,8 @@ use super::address::{Index, InstanceAddress};
 use super::lazy::LazyValue;
 use super::{resolve, Action, Graph, Meta, Node, SourceKind};
 use crate::plan::{
-    Configuration, ListedResource, Module, Plan, RawText, Resource, ResourceChange, StateDoc, Str,
+    Change, Configuration, ListedResource, Module, Plan, RawText, Resource, ResourceChange,
+    StateDoc, Str,
 };
 use serde_json::Value;
 /// Address sets: foldhash is several times faster than SipHash on short strings, and the
@@ -62,17 +63,20 @@ pub fn unlinked(mut plan: Plan) -> (Graph, Configuration) {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    let mut change_parts = change_parts.into_iter().flatten();
-    let mut nodes = Vec::with_capacity(changes.len() + extra.len());
-    nodes.extend(changes.into_iter().map(|rc| {
-        let parts = change_parts.next().unwrap_or_default();
-        node_from_change(rc, parts)
-    }));
-    nodes.extend(
-        extra
-            .into_iter()
-            .map(|(r, prior)| node_from_resource(r, prior)),
-    );
+    // The instances without a change entry become nodes now: their strings are then their own,
+    // not spans of the plan's text.
+    let mut extra: Vec<Node> = extra
+        .into_iter()
+        .map(|(r, prior)| node_from_resource(r, prior))
+        .collect();
+    let mut changes = changes;
+    for rc in &mut changes {
+        let c = &mut rc.change;
+        if !Node::keeps_before(Action::from_actions(&c.actions), c.after.is_none()) {
+            c.before = None;
+            c.before_sensitive = None;
+        }
+    }
     let meta = Meta {
         kind: SourceKind::Plan,
         format_version: std::mem::take(&mut plan.format_version),
@@ -98,9 +102,24 @@ pub fn unlinked(mut plan: Plan) -> (Graph, Configuration) {
         .iter()
         .map(|(k, p)| (k.clone(), p.expressions.clone().into_iter().collect()))
         .collect();
-    // The graph outlives the plan's text only with a copy of what its nodes keep.
-    RawText::share_one_copy(nodes.iter_mut().flat_map(Node::kept_texts));
     drop(plan);
+    // The graph outlives the plan's text only with what its nodes keep of it, moved to its
+    // front (`RawText::keep_only`): done before the node list is allocated, so that the rest
+    // of the text is given back first (the text, the changes and the nodes together were the
+    // peak of a ~10 MB check).
+    RawText::keep_only(
+        changes
+            .iter_mut()
+            .flat_map(|rc| change_texts(&mut rc.change))
+            .chain(extra.iter_mut().flat_map(Node::kept_texts)),
+    );
+    let mut change_parts = change_parts.into_iter().flatten();
+    let mut nodes = Vec::with_capacity(changes.len() + extra.len());
+    nodes.extend(changes.into_iter().map(|rc| {
+        let parts = change_parts.next().unwrap_or_default();
+        node_from_change(rc, parts)
+    }));
+    nodes.append(&mut extra);
     let mut graph = empty(nodes, meta, variables, provider_expressions);
     graph.sensitive_variables = sensitive_variables;
     graph.index_nodes();
@@ -128,7 +147,7 @@ pub fn from_state(mut state: StateDoc) -> Graph {
         has_configuration: false,
         has_prior_state: true,
     };
-    RawText::share_one_copy(nodes.iter_mut().flat_map(Node::kept_texts));
+    RawText::keep_only(nodes.iter_mut().flat_map(Node::kept_texts));
     let mut graph = empty(nodes, meta, Default::default(), Default::default());
     graph.index_nodes();
     let (edges, unresolved) = resolve::resolve_state(&graph.nodes, &depends);
@@ -192,6 +211,20 @@ fn into_resources(root: Module) -> impl Iterator<Item = ListedResource> {
         module = m.resources.into_iter();
         stack.extend(m.child_modules.into_iter().rev());
     })
+}
+
+/// The texts of a change that a node may keep: its values and their markers (those of
+/// `before` only when the node keeps them, see [`Node::keeps_before`]).
+fn change_texts(c: &mut Change) -> impl Iterator<Item = &mut RawText> {
+    [
+        &mut c.before,
+        &mut c.after,
+        &mut c.after_unknown,
+        &mut c.before_sensitive,
+        &mut c.after_sensitive,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
 }
 
 /// Address parts; a malformed address still yields a node, in the root module.

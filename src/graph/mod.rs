@@ -141,7 +141,7 @@ impl Node {
         }
     }
 
-    /// The raw values and markers the node keeps, for [`crate::plan::RawText::share_one_copy`].
+    /// The raw values and markers the node keeps, for [`crate::plan::RawText::keep_only`].
     /// `before` and its markers are read only when they are the values ([`Node::values`]): for
     /// every other node (an update, a no-op) they are dropped here, unread (16 of the 39 MB
     /// of value text a graph kept from a 100 MB plan).
@@ -223,7 +223,13 @@ impl Node {
     /// True when [`Node::values`] are the `before` values (a delete, a forget, no `after`):
     /// the markers must then be `before`'s too.
     fn values_from_before(&self) -> bool {
-        self.action == Action::Delete || self.after.is_null()
+        Node::keeps_before(self.action, self.after.is_null())
+    }
+
+    /// Whether the node of a change with this action, and with or without `after`, keeps
+    /// `before` and its markers ([`Node::kept_texts`]).
+    pub(crate) fn keeps_before(action: Action, after_absent: bool) -> bool {
+        action == Action::Delete || after_absent
     }
 
     pub fn is_data(&self) -> bool {

@@ -278,3 +278,38 @@ fn value_join_links_a_literal_id_to_prior_state() {
     assert!(g.node(old).from_prior_state);
     assert_eq!(g.incoming(old).count(), 1);
 }
+
+/// A plan's graph keeps what its nodes keep of the plan's text, and nothing else of it: the
+/// text is theirs alone once the graph is built (`RawText::keep_only` moved them in place),
+/// for a plan read from a file and for a state.
+#[test]
+fn nodes_keep_only_their_values_of_the_plan_text() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/plans");
+    for name in [
+        "peering-modules-foreach.json",
+        "external-lookups.json",
+        "state.json",
+    ] {
+        let mut g =
+            Graph::from_document(crate::plan::read(&dir.join(name).display().to_string()).unwrap());
+        let mut kept = 0;
+        let mut sources = std::collections::HashSet::new();
+        for n in &mut g.nodes {
+            for t in n.kept_texts() {
+                kept += t.get().len();
+                let (len, capacity, source) = t.source_of().expect("a span");
+                sources.insert((len, capacity, source));
+            }
+        }
+        assert!(kept > 0, "{name}");
+        assert_eq!(sources.len(), 1, "{name}: one text");
+        let (len, capacity, _) = *sources.iter().next().unwrap();
+        assert_eq!(len, kept, "{name}: no more than the nodes keep");
+        if cfg!(target_os = "linux") {
+            assert!(
+                capacity > len,
+                "{name}: kept in place, in the plan's own buffer"
+            );
+        }
+    }
+}
