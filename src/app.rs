@@ -255,7 +255,7 @@ fn check_graph(
     let (file, env_name) = (&info.file, &info.environment.name);
     let extras = std::thread::scope(|scope| {
         let side = scope.spawn(|| build_extras(loaded, &graph, file, env_name));
-        findings.sort_by(crate::report::report_order);
+        crate::report::sort_in_report_order(&mut findings);
         let diagrams = diagram_subjects
             .as_deref()
             .map(|subjects| analysis::diagram::diagrams_for(&graph, file, subjects));

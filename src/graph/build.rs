@@ -168,6 +168,7 @@ fn empty(
         sensitive_variables: Default::default(),
         provider_expressions,
         by_address: Default::default(),
+        addresses: Default::default(),
         by_type: Default::default(),
         links: Default::default(),
         analysis: Default::default(),

@@ -347,7 +347,9 @@ pub struct Graph {
     pub sensitive_variables: std::collections::BTreeSet<String>,
     /// Provider blocks' constant expressions (for `default_tags`), by provider config key.
     pub provider_expressions: BTreeMap<String, serde_json::Map<String, Value>>,
-    by_address: HashMap<String, NodeId>,
+    by_address: HashMap<std::sync::Arc<str>, NodeId>,
+    /// Each node's address, shared ([`Graph::shared_address`]): the keys of `by_address`.
+    addresses: Vec<std::sync::Arc<str>>,
     by_type: HashMap<String, Vec<NodeId>>,
     /// Edges and unresolved references, set once they are resolved ([`Graph::set_links`]):
     /// a check starts evaluating the policies that do not read them while they are.
@@ -508,12 +510,28 @@ impl Graph {
     }
 
     /// Index the nodes by address and by type.
+    /// The node's address, shared rather than copied: what evidence names (a finding has up to
+    /// a handful of pieces of evidence, tens of thousands are kept to the report).
+    pub fn shared_address(&self, id: NodeId) -> std::sync::Arc<str> {
+        match self.addresses.get(id) {
+            Some(a) => a.clone(),
+            None => std::sync::Arc::from(self.nodes[id].address.as_str()),
+        }
+    }
+
     fn index_nodes(&mut self) {
         self.by_address.clear();
         self.by_type.clear();
+        self.addresses = self
+            .nodes
+            .iter()
+            .map(|n| std::sync::Arc::from(n.address.as_str()))
+            .collect();
         for (id, node) in self.nodes.iter().enumerate() {
             if node.deposed.is_none() {
-                self.by_address.entry(node.address.clone()).or_insert(id);
+                self.by_address
+                    .entry(self.addresses[id].clone())
+                    .or_insert(id);
             }
             self.by_type.entry(node.type_.clone()).or_default().push(id);
         }

@@ -10,6 +10,7 @@ use super::tri::{Fact, Tri, Verdict, MAX_FACTS};
 use crate::graph::values::Seg;
 use crate::report::Evidence;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Evaluate a condition with the given bindings.
 pub fn eval<'a>(c: &'a Condition, cx: &NodeCx<'a>) -> Verdict {
@@ -574,13 +575,10 @@ pub fn evidence(doc: &Doc<'_>, h: &Hit<'_>, cx: &NodeCx<'_>) -> Evidence {
     let (path, resource) = match doc.node {
         Some(id) if doc.meta => (
             format!("meta:{}", jsonpath(&h.segs)),
-            cx.graph().node(id).address.clone(),
+            cx.graph().shared_address(id),
         ),
-        Some(id) => (jsonpath(&h.segs), cx.graph().node(id).address.clone()),
-        None => (
-            jsonpath(&h.segs).replacen('$', "$var", 1),
-            "var".to_string(),
-        ),
+        Some(id) => (jsonpath(&h.segs), cx.graph().shared_address(id)),
+        None => (jsonpath(&h.segs).replacen('$', "$var", 1), Arc::from("var")),
     };
     Evidence {
         path,

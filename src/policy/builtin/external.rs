@@ -228,7 +228,7 @@ fn failure(g: &Graph, p: &Prerequisite) -> Fact {
             let redacted = v.as_str() == Some(SENSITIVE);
             Evidence {
                 path: format!("$.{k}"),
-                resource: node.address.clone(),
+                resource: g.shared_address(p.node),
                 value: (!redacted).then(|| v.clone()),
                 unknown: false,
                 redacted,
