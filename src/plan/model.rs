@@ -89,75 +89,70 @@ impl RawText {
             .into_iter()
             .filter(|t| matches!(t.0, Repr::Shared { .. }))
             .collect();
-        // Each text's span, by where it starts; the texts give up their hold on the source.
-        let mut spans = Vec::with_capacity(texts.len());
-        let mut source: Option<Arc<String>> = None;
-        let mut one_source = true;
-        for (i, t) in texts.iter_mut().enumerate() {
-            if let Repr::Shared {
-                source: s,
-                start,
-                end,
-            } = std::mem::replace(&mut t.0, Repr::Owned(Box::default()))
-            {
-                spans.push((start, end, i));
-                match &source {
-                    Some(held) => one_source &= Arc::ptr_eq(held, &s),
-                    None => source = Some(s),
+        let span = |t: &RawText| match &t.0 {
+            Repr::Shared { start, end, .. } => (*start, *end),
+            Repr::Owned(_) => (0, 0),
+        };
+        texts.sort_unstable_by_key(|t| span(t));
+        let Some(Repr::Shared { source, .. }) = texts.first().map(|t| &t.0) else {
+            return;
+        };
+        let source = source.clone();
+        let movable = RELEASES_PAGES
+            && texts.windows(2).all(|w| span(w[0]).1 <= span(w[1]).0)
+            && texts
+                .iter()
+                .all(|t| matches!(&t.0, Repr::Shared { source: s, .. } if Arc::ptr_eq(s, &source)));
+        // Each text gives up its hold on the source for a stand-in, keeping its span, so that
+        // the source can be had whole if nothing else holds it.
+        let stand_in = Arc::new(String::new());
+        let swap_source = |texts: &mut Vec<&mut RawText>, to: &Arc<String>| {
+            for t in texts.iter_mut() {
+                if let Repr::Shared { source, .. } = &mut t.0 {
+                    *source = to.clone();
                 }
+            }
+        };
+        let text = if movable {
+            swap_source(&mut texts, &stand_in);
+            match Arc::try_unwrap(source) {
+                Ok(text) => Some(text),
+                Err(source) => {
+                    swap_source(&mut texts, &source);
+                    None
+                }
+            }
+        } else {
+            drop(source);
+            None
+        };
+        let Some(text) = text else {
+            return RawText::share_one_copy(texts);
+        };
+        // In order of where they start, each text moves down to where the previous one ends.
+        let mut bytes = text.into_bytes();
+        let mut at = 0;
+        for t in texts.iter_mut() {
+            if let Repr::Shared { start, end, .. } = &mut t.0 {
+                let len = *end - *start;
+                bytes.copy_within(*start..*end, at);
+                (*start, *end) = (at, at + len);
+                at += len;
             }
         }
-        let Some(source) = source else { return };
-        spans.sort_unstable();
-        let disjoint = spans.windows(2).all(|w| w[0].1 <= w[1].0);
-        let unique = if one_source && disjoint && RELEASES_PAGES {
-            Arc::try_unwrap(source)
-        } else {
-            Err(source)
-        };
-        match unique {
-            Ok(text) => {
-                let mut bytes = text.into_bytes();
-                let mut at = 0;
-                let mut moved = vec![(0, 0); texts.len()];
-                for &(start, end, i) in &spans {
-                    bytes.copy_within(start..end, at);
-                    moved[i] = (at, at + end - start);
-                    at += end - start;
+        bytes.truncate(at);
+        release_spare_pages(&mut bytes);
+        // Whole texts of a UTF-8 text, each a JSON value (which starts and ends with an ASCII
+        // byte), one after the other: UTF-8 still, which this checks (~3 ms at ~100 MB). Were
+        // it not, each text keeps its own copy of what it can.
+        match String::from_utf8(bytes) {
+            Ok(text) => swap_source(&mut texts, &Arc::new(text)),
+            Err(e) => {
+                let bytes = e.into_bytes();
+                for t in texts.iter_mut() {
+                    let (start, end) = span(t);
+                    t.0 = Repr::Owned(String::from_utf8_lossy(&bytes[start..end]).into());
                 }
-                bytes.truncate(at);
-                release_spare_pages(&mut bytes);
-                // Whole texts of a UTF-8 text, each a JSON value (which starts and ends with an
-                // ASCII byte), one after the other: UTF-8 still, which this checks (~3 ms at
-                // ~100 MB). Were it not, each text keeps its own copy of what it can.
-                let text = match String::from_utf8(bytes) {
-                    Ok(text) => Arc::new(text),
-                    Err(e) => {
-                        let bytes = e.into_bytes();
-                        for (t, (start, end)) in texts.iter_mut().zip(moved) {
-                            t.0 = Repr::Owned(String::from_utf8_lossy(&bytes[start..end]).into());
-                        }
-                        return;
-                    }
-                };
-                for (t, (start, end)) in texts.iter_mut().zip(moved) {
-                    t.0 = Repr::Shared {
-                        source: text.clone(),
-                        start,
-                        end,
-                    };
-                }
-            }
-            Err(source) => {
-                for &(start, end, i) in &spans {
-                    texts[i].0 = Repr::Shared {
-                        source: source.clone(),
-                        start,
-                        end,
-                    };
-                }
-                drop(source);
-                RawText::share_one_copy(texts);
             }
         }
     }
@@ -762,13 +757,15 @@ pub struct Resource {
     pub deposed_key: Option<Str>,
 }
 
-/// One entry of `resource_changes` or `resource_drift`.
+/// One entry of `resource_changes` or `resource_drift`. `module_address` (the address says
+/// it), `change.importing` and `change.generated_config` are not read: skipped by the parse
+/// like any other key, so that tens of thousands of changes do not each hold them (~0.5 MB at
+/// ~10 MB, with their strings).
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ResourceChange {
     pub address: String,
     pub previous_address: Option<String>,
-    pub module_address: Option<String>,
     pub mode: Mode,
     #[serde(rename = "type")]
     pub type_: String,
@@ -793,8 +790,6 @@ pub struct Change {
     pub before_sensitive: Option<RawText>,
     pub after_sensitive: Option<RawText>,
     pub replace_paths: Vec<Vec<Value>>,
-    pub importing: Option<Value>,
-    pub generated_config: Option<String>,
 }
 
 /// `relevant_attributes[]`: which attributes of which resource fed the plan's decisions.
