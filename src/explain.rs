@@ -156,7 +156,7 @@ pub fn resource(
     writeln!(w, "\npolicies:")?;
     let mine: Vec<_> = findings
         .iter()
-        .filter(|f| f.resource == node.address)
+        .filter(|f| *f.resource == *node.address)
         .collect();
     if mine.is_empty() {
         writeln!(w, "  no policy selects this resource in {}", env.name)?;

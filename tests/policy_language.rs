@@ -63,14 +63,14 @@ fn findings(plan: &str, env_name: &str, text: &str) -> Vec<Finding> {
 fn statuses(plan: &str, env_name: &str, text: &str) -> BTreeMap<String, &'static str> {
     findings(plan, env_name, text)
         .into_iter()
-        .map(|f| (f.resource, f.status.as_str()))
+        .map(|f| (f.resource.to_string(), f.status.as_str()))
         .collect()
 }
 
 fn one(plan: &str, env_name: &str, text: &str, address: &str) -> Finding {
     findings(plan, env_name, text)
         .into_iter()
-        .find(|f| f.resource == address)
+        .find(|f| *f.resource == *address)
         .unwrap_or_else(|| panic!("no finding for {address}"))
 }
 
@@ -288,7 +288,7 @@ fn deletes_are_selected_only_when_asked_and_read_before() {
     let f = findings("constructs.json", "test", &text);
     assert_eq!(f.len(), 1);
     assert_eq!(
-        (f[0].resource.as_str(), f[0].status),
+        (&*f[0].resource, f[0].status),
         ("aws_db_instance.retired", Status::Fail)
     );
     assert_eq!(
@@ -323,7 +323,7 @@ fn unknown_values_yield_unknown_with_where_they_come_from() {
     let f = findings("constructs.json", "test", &text);
     let small = f
         .iter()
-        .find(|f| f.resource == "aws_db_instance.small")
+        .find(|f| &*f.resource == "aws_db_instance.small")
         .unwrap();
     assert_eq!(small.status, Status::Unknown);
     assert_eq!(small.message, "undecided: `kms_key_id` is known only after apply; it comes from `aws_kms_key.db.arn`, created in this plan");
@@ -331,7 +331,7 @@ fn unknown_values_yield_unknown_with_where_they_come_from() {
     assert!(small.evidence[0].unknown && small.evidence[0].value.is_none());
     let large = f
         .iter()
-        .find(|f| f.resource == "aws_db_instance.large")
+        .find(|f| &*f.resource == "aws_db_instance.large")
         .unwrap();
     assert_eq!(large.status, Status::Pass);
 }

@@ -453,7 +453,7 @@ fn sensitive_report(leave_values: bool) -> Report {
         }
         f.evidence.push(Evidence {
             path: "$.password".into(),
-            resource: f.resource.as_str().into(),
+            resource: f.resource.clone(),
             value: leave_values.then(|| json!({ "nested": SECRET })),
             unknown: false,
             redacted: true,

@@ -19,7 +19,7 @@ pub fn subjects(findings: &[Finding]) -> Vec<(String, String)> {
         .filter(|f| {
             f.rule.starts_with("peering.") && matches!(f.status, Status::Fail | Status::Unknown)
         })
-        .map(|f| (f.resource.clone(), f.rule.to_string()))
+        .map(|f| (f.resource.to_string(), f.rule.to_string()))
         .collect()
 }
 

@@ -35,7 +35,7 @@ fn run(plan: &str, env: &str, body: &str) -> BTreeMap<String, (Status, String)> 
     };
     evaluate(&policies, &graph, &opts)
         .into_iter()
-        .map(|f| (f.resource, (f.status, f.message)))
+        .map(|f| (f.resource.to_string(), (f.status, f.message)))
         .collect()
 }
 

@@ -12,6 +12,7 @@ use super::template::{Placeholder, Template};
 use super::tri::{Fact, Tri, Verdict};
 use crate::graph::{Graph, Node, NodeId};
 use crate::report::{Environment, Evidence, Finding, Status};
+use std::sync::Arc;
 
 /// What an evaluation needs besides the policies and the graph.
 #[derive(Debug, Clone, Copy)]
@@ -170,6 +171,10 @@ fn plan_finding(pr: &PolicyRun<'_>, resource: &str, v: Verdict) -> Finding {
             };
             (Status::Fail, msg)
         }
+    };
+    let resource = match node {
+        Some(id) => pr.run.graph.shared_address(id),
+        None => Arc::from(resource),
     };
     build(pr, resource, status, message, v.facts)
 }
@@ -396,13 +401,13 @@ fn text(v: &serde_json::Value) -> String {
 }
 
 fn finding(cx: &NodeCx<'_>, status: Status, message: String, facts: Vec<Fact>) -> Finding {
-    let address = &cx.graph().node(cx.self_node).address;
+    let address = cx.graph().shared_address(cx.self_node);
     build(cx.pr, address, status, message, facts)
 }
 
 fn build(
     pr: &PolicyRun<'_>,
-    resource: &str,
+    resource: Arc<str>,
     status: Status,
     message: String,
     facts: Vec<Fact>,
@@ -421,7 +426,7 @@ fn build(
             }
         }
         for r in f.related {
-            if r != resource && !related.contains(&r) {
+            if *r != *resource && !related.contains(&r) {
                 related.push(r);
             }
         }
@@ -432,7 +437,7 @@ fn build(
         rule: pr.rule.clone(),
         severity: p.severity,
         status,
-        resource: resource.to_string(),
+        resource,
         plan: pr.run.plan.clone(),
         message,
         evidence,

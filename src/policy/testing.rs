@@ -212,7 +212,7 @@ fn compare(rule: &str, exp: &RawExpect, findings: &[Finding], problems: &mut Vec
         of_rule
             .iter()
             .filter(|f| f.status == status)
-            .map(|f| f.resource.as_str())
+            .map(|f| &*f.resource)
             .collect()
     };
     let mut lists = vec![(Status::Fail, &exp.fail), (Status::Unknown, &exp.unknown)];
@@ -221,7 +221,7 @@ fn compare(rule: &str, exp: &RawExpect, findings: &[Finding], problems: &mut Vec
     }
     for (status, want) in lists {
         for addr in want {
-            match of_rule.iter().find(|f| &f.resource == addr) {
+            match of_rule.iter().find(|f| *f.resource == **addr) {
                 None => problems.push(format!("{rule}: {addr}: expected {}, got no finding (is it selected? check the address and the plan)", status.as_str())),
                 Some(f) if f.status != status => problems.push(format!("{rule}: {addr}: expected {}, got {}: {}", status.as_str(), f.status.as_str(), f.message)),
                 Some(_) => {}
@@ -231,7 +231,7 @@ fn compare(rule: &str, exp: &RawExpect, findings: &[Finding], problems: &mut Vec
             if !want.iter().any(|w| w == addr) {
                 let f = of_rule
                     .iter()
-                    .find(|f| f.resource == addr)
+                    .find(|f| &*f.resource == addr)
                     .map(|f| f.message.as_str())
                     .unwrap_or_default();
                 problems.push(format!(
@@ -242,7 +242,7 @@ fn compare(rule: &str, exp: &RawExpect, findings: &[Finding], problems: &mut Vec
         }
     }
     for addr in &exp.absent {
-        if let Some(f) = of_rule.iter().find(|f| &f.resource == addr) {
+        if let Some(f) = of_rule.iter().find(|f| *f.resource == **addr) {
             problems.push(format!(
                 "{rule}: {addr}: expected no finding, got {}: {}",
                 f.status.as_str(),
@@ -251,7 +251,7 @@ fn compare(rule: &str, exp: &RawExpect, findings: &[Finding], problems: &mut Vec
         }
     }
     for (addr, text) in &exp.messages {
-        match of_rule.iter().find(|f| &f.resource == addr) {
+        match of_rule.iter().find(|f| *f.resource == **addr) {
             Some(f) if f.message.contains(text.as_str()) => {}
             Some(f) => problems.push(format!(
                 "{rule}: {addr}: the message does not contain {text:?}: {}",

@@ -65,10 +65,10 @@ fn annotation(f: &Finding, cmd: &str, opts: Options<'_>, several_plans: bool) ->
     let resource = if several_plans {
         format!("{}: {}", f.plan, f.resource)
     } else {
-        f.resource.clone()
+        f.resource.to_string()
     };
     // Most messages name their resource already; say it once.
-    let text = if f.message.contains(&f.resource) && !several_plans {
+    let text = if f.message.contains(&*f.resource) && !several_plans {
         f.message.clone()
     } else {
         format!("{resource}: {}", f.message)

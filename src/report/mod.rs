@@ -258,8 +258,8 @@ pub struct Finding {
     pub rule: Arc<str>,
     pub severity: Severity,
     pub status: Status,
-    /// Full instance address.
-    pub resource: String,
+    /// Full instance address (shared with the graph's node where there is one).
+    pub resource: Arc<str>,
     /// The plan file the resource is in.
     pub plan: Arc<str>,
     pub message: String,
@@ -481,7 +481,7 @@ pub(crate) mod tests {
                     rule: format!("pack.rule-{}", next(3)).into(),
                     severity: severities[next(3) as usize],
                     status: statuses[next(3) as usize],
-                    resource: format!("aws_vpc.v{}", next(4)),
+                    resource: format!("aws_vpc.v{}", next(4)).into(),
                     plan: "plan.json".into(),
                     message: format!("#{i}"),
                     evidence: Vec::new(),

@@ -95,7 +95,7 @@ fn row(f: &Finding, opts: Options, several_plans: bool) -> [Cow<'_, str>; 5] {
     let resource = if several_plans {
         Cow::Owned(format!("{}: {}", f.plan, f.resource))
     } else {
-        Cow::Borrowed(f.resource.as_str())
+        Cow::Borrowed(&*f.resource)
     };
     [
         status_cell(f.status, opts.color),

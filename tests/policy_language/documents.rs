@@ -65,10 +65,7 @@ fn plan_wide_checks_answer_once() {
     let text = with_head("check = \"max-instances\"\n[select]\ntypes = [\"aws_nat_gateway\"]\n[params.default]\nmax = 2\n[params.prod]\nmax = 3\n");
     let f = findings("constructs.json", "test", &text);
     assert_eq!(f.len(), 1);
-    assert_eq!(
-        (f[0].resource.as_str(), f[0].status),
-        ("(plan)", Status::Fail)
-    );
+    assert_eq!((&*f[0].resource, f[0].status), ("(plan)", Status::Fail));
     assert_eq!(
         f[0].message,
         "the plan has 3 selected instance(s); at most 2 allowed"

@@ -573,7 +573,7 @@ mod tests {
         let mut findings = r.findings.clone();
         for i in 0..2000 {
             let mut f = r.findings[0].clone();
-            f.resource = format!("aws_db_instance.db{i}");
+            f.resource = format!("aws_db_instance.db{i}").into();
             f.message = format!("aws_db_instance.db{i} uses db.r6g.large; test allows db.t4g.*");
             findings.push(f);
         }
