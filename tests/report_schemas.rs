@@ -28,7 +28,7 @@ fn finding(rule: &str, severity: Severity, status: Status, resource: &str) -> Fi
         evidence: vec![Evidence {
             path: "$.cidr_block".into(),
             resource: resource.into(),
-            value: Some(json!("10.0.0.0/16")),
+            value: Some(json!("10.0.0.0/16").into()),
             unknown: false,
             redacted: false,
         }],
@@ -449,12 +449,12 @@ fn sensitive_report(leave_values: bool) -> Report {
         for e in &mut f.evidence {
             e.redacted = true;
             e.unknown = false;
-            e.value = leave_values.then(|| json!(SECRET));
+            e.value = leave_values.then(|| json!(SECRET).into());
         }
         f.evidence.push(Evidence {
             path: "$.password".into(),
             resource: f.resource.clone(),
-            value: leave_values.then(|| json!({ "nested": SECRET })),
+            value: leave_values.then(|| json!({ "nested": SECRET }).into()),
             unknown: false,
             redacted: true,
         });

@@ -583,7 +583,11 @@ pub fn evidence(doc: &Doc<'_>, h: &Hit<'_>, cx: &NodeCx<'_>) -> Evidence {
     Evidence {
         path,
         resource,
-        value: if redacted { None } else { h.value.cloned() },
+        value: if redacted {
+            None
+        } else {
+            h.value.map(crate::report::JsonText::new)
+        },
         unknown: h.value.is_none(),
         redacted: redacted && h.value.is_some(),
     }
@@ -594,9 +598,9 @@ pub fn message_value(e: &Evidence) -> String {
     match (&e.value, e.redacted, e.unknown) {
         (_, true, _) => "(sensitive)".into(),
         (_, _, true) => "(known after apply)".into(),
-        (Some(v), _, _) => match v {
-            Value::String(s) => s.clone(),
-            other => show(other),
+        (Some(v), _, _) => match v.value() {
+            Value::String(s) => s,
+            other => show(&other),
         },
         (None, _, _) => "null".into(),
     }

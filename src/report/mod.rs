@@ -127,8 +127,10 @@ fn may_hold_pem(text: &str) -> bool {
 /// True when a string or key anywhere in `v` holds `PRIVATE KEY-----`: the same answer as
 /// searching `v.to_string()` (JSON escapes never produce or split those characters), without
 /// writing the value out.
+const PEM_MARKER: &str = "PRIVATE KEY-----";
+
 fn holds_private_key(v: &Value) -> bool {
-    const PEM: &str = "PRIVATE KEY-----";
+    const PEM: &str = PEM_MARKER;
     match v {
         Value::String(s) => s.contains(PEM),
         Value::Array(a) => a.iter().any(holds_private_key),
@@ -214,12 +216,63 @@ pub struct Evidence {
     /// The resource the value belongs to (the finding's own, or a related one). Shared with
     /// the graph's node ([`crate::graph::Graph::shared_address`]).
     pub resource: Arc<str>,
+    /// The value, as its compact JSON text ([`JsonText`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Value>,
+    pub value: Option<JsonText>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unknown: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
+}
+
+/// A JSON value kept as its compact text (what `Value::to_string` writes), for evidence: every
+/// report shows evidence values, but nothing reads into them. A map of four tags takes ~100
+/// bytes as text and ~800 as a `Value` (a B-tree node and a string per key and per value):
+/// kept as `Value`s, the evidence values of a ~10 MB plan's findings were ~1.2 MB, at the
+/// check's peak. Serialised as the value itself (parsed again), so every report is as before.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsonText(Box<str>);
+
+impl JsonText {
+    pub fn new(v: &Value) -> JsonText {
+        JsonText(v.to_string().into_boxed_str())
+    }
+
+    /// The value, parsed again from its text.
+    pub fn value(&self) -> Value {
+        // The text is serde_json's own writing of a `Value`, which it always reads back; a
+        // string of the text is a fallback that cannot be reached, rather than a panic.
+        serde_json::from_str(&self.0).unwrap_or_else(|_| Value::String(self.0.to_string()))
+    }
+
+    /// The compact JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Value> for JsonText {
+    fn from(v: Value) -> JsonText {
+        JsonText::new(&v)
+    }
+}
+
+impl std::fmt::Display for JsonText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JsonText({})", self.0)
+    }
+}
+
+impl Serialize for JsonText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
 }
 
 impl Evidence {
@@ -406,7 +459,11 @@ impl Report {
                 f.message = scrub_private_keys(&f.message);
             }
             for e in f.evidence.iter_mut() {
-                let pem = e.value.as_ref().is_some_and(holds_private_key);
+                // A PEM marker is plain ASCII, written as it is in JSON text: only a text
+                // that holds it is parsed to look.
+                let pem = e.value.as_ref().is_some_and(|v| {
+                    v.as_str().contains(PEM_MARKER) && holds_private_key(&v.value())
+                });
                 if pem {
                     e.redacted = true;
                 }
@@ -461,6 +518,33 @@ impl Report {
 pub(crate) mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Evidence values kept as text read back as the same values, show as `Value`'s own
+    /// text, and serialise (pretty or compact) exactly as the values did.
+    #[test]
+    fn json_text_is_its_value() {
+        let values = [
+            json!(null),
+            json!(true),
+            json!(-7),
+            json!(18446744073709551615u64),
+            json!(0.1),
+            json!(1e300),
+            json!("tab\t, quote \", newline \n, \u{1b}[31m, ünï ☃"),
+            json!({"Name": "hub", "Environment": "test", "z": [1, {"a": null}], "": {}}),
+            json!([[], [""], {"k": [0.5, -0.0]}]),
+        ];
+        for v in values {
+            let t = JsonText::new(&v);
+            assert_eq!(t.value(), v);
+            assert_eq!(t.to_string(), v.to_string());
+            assert_eq!(
+                serde_json::to_string_pretty(&t).unwrap(),
+                serde_json::to_string_pretty(&v).unwrap()
+            );
+            assert_eq!(serde_json::to_string(&t).unwrap(), v.to_string());
+        }
+    }
 
     /// The same order as a stable sort, equal findings in the order they came in, on lists
     /// with many ties, cycles of every length and runs already in order.
@@ -631,7 +715,7 @@ pub(crate) mod tests {
                     vec![Evidence {
                         path: "$.instance_class".into(),
                         resource: "aws_db_instance.main".into(),
-                        value: Some(json!("db.r6g.large")),
+                        value: Some(json!("db.r6g.large").into()),
                         unknown: false,
                         redacted: false,
                     }],

@@ -169,7 +169,7 @@ struct EvidenceProp<'a> {
     path: &'a str,
     resource: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    value: Option<&'a serde_json::Value>,
+    value: Option<&'a crate::report::JsonText>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     unknown: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -525,7 +525,7 @@ mod tests {
     fn redacted_evidence_has_no_value() {
         let mut r = sample();
         // Even if a producer left a value on redacted evidence, SARIF must not print it.
-        r.findings[1].evidence[0].value = Some(Value::from("hunter2"));
+        r.findings[1].evidence[0].value = Some(Value::from("hunter2").into());
         let mut buf = Vec::new();
         render(&r, Options::default(), &mut buf).unwrap();
         assert!(!String::from_utf8(buf).unwrap().contains("hunter2"));

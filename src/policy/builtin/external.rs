@@ -229,7 +229,7 @@ fn failure(g: &Graph, p: &Prerequisite) -> Fact {
             Evidence {
                 path: format!("$.{k}"),
                 resource: g.shared_address(p.node),
-                value: (!redacted).then(|| v.clone()),
+                value: (!redacted).then(|| crate::report::JsonText::new(v)),
                 unknown: false,
                 redacted,
             }

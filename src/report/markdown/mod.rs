@@ -185,7 +185,9 @@ fn evidence_text(e: &Evidence) -> String {
     } else {
         e.value
             .as_ref()
-            .map_or("<em>(absent)</em>".to_string(), |v| code(&show_value(v)))
+            .map_or("<em>(absent)</em>".to_string(), |v| {
+                code(&show_value(&v.value()))
+            })
     };
     format!("{} {} = {value}", code(&e.resource), code(&e.path))
 }
