@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 const SECRET: &str = "hunter2-s3cr3t-value";
 
-fn finding(rule: &str, severity: Severity, status: Status, resource: &str) -> Finding {
-    Finding {
+fn finding(rule: &str, severity: Severity, status: Status, resource: &str) -> Box<Finding> {
+    Box::new(Finding {
         rule: rule.into(),
         severity,
         status,
@@ -36,7 +36,7 @@ fn finding(rule: &str, severity: Severity, status: Status, resource: &str) -> Fi
         remediation: Some("add the route | both sides".into()),
         waiver: None,
         blocking: false,
-    }
+    })
 }
 
 /// A report that uses every part of the model: all statuses, waivers, evidence kinds,

@@ -130,7 +130,7 @@ fn check_fixed(policies: &[Policy], env: Option<&str>) {
                 env: &env,
                 plan_file: file,
             };
-            let findings = policy::evaluate(policies, g, &opts);
+            let findings = policy::evaluate_boxed(policies, g, &opts);
             let info = PlanInfo {
                 file: file.clone(),
                 terraform_version: g.meta.terraform_version.clone(),

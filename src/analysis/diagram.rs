@@ -13,9 +13,10 @@ use crate::report::{Finding, Status};
 /// The peering findings a diagram is drawn for: (resource, rule) of every failed or unknown
 /// `peering.*` finding, in findings order. Taken apart from [`diagrams_for`] so that the
 /// findings can be sorted for the report while the diagrams are drawn.
-pub fn subjects(findings: &[Finding]) -> Vec<(String, String)> {
+pub fn subjects<F: std::borrow::Borrow<Finding>>(findings: &[F]) -> Vec<(String, String)> {
     findings
         .iter()
+        .map(|f| f.borrow())
         .filter(|f| {
             f.rule.starts_with("peering.") && matches!(f.status, Status::Fail | Status::Unknown)
         })

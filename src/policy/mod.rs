@@ -37,7 +37,7 @@ mod validate_cond;
 mod validate_rel;
 pub mod waiver;
 
-pub use eval::{evaluate, evaluate_whole, EvalOptions};
+pub use eval::{evaluate, evaluate_boxed, evaluate_whole, EvalOptions};
 pub use load::friendly as friendly_toml;
 pub use load::{
     builtin_files, is_policy_file, load, load_builtin, load_dir, load_paths, load_texts, merge,

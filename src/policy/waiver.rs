@@ -57,8 +57,8 @@ fn matches(w: &Waiver, f: &Finding, env: &str) -> bool {
 
 /// Apply the waivers to one plan's findings; returns, per waiver, whether it matched a
 /// failing finding, and notes (expired waivers, waivers refused by a policy).
-pub fn apply(
-    findings: &mut [Finding],
+pub fn apply<F: std::borrow::BorrowMut<Finding>>(
+    findings: &mut [F],
     waivers: &[Waiver],
     policies: &[Policy],
     env: &str,
@@ -66,7 +66,11 @@ pub fn apply(
 ) -> (Vec<bool>, Vec<String>) {
     let mut used = vec![false; waivers.len()];
     let mut notes = Vec::new();
-    for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
+    for f in findings
+        .iter_mut()
+        .map(|f| f.borrow_mut())
+        .filter(|f| f.status == Status::Fail)
+    {
         let Some((i, w)) = waivers.iter().enumerate().find(|(_, w)| matches(w, f, env)) else {
             continue;
         };

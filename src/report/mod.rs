@@ -343,19 +343,17 @@ pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     ))
 }
 
-/// Sort findings by [`report_order`], stably (findings equal in it keep their order), without
-/// the scratch copy a stable sort makes (up to all of the findings, 160 bytes each: ~0.9 MB at
-/// ~10 MB, at the peak): their positions are sorted, with the position as the last key, then
+/// Sort findings (or boxed findings, as a report holds them) by [`report_order`], stably
+/// (findings equal in it keep their order), without the scratch copy a stable sort makes (up
+/// to half of the list): their positions are sorted, with the position as the last key, then
 /// the findings swapped into place.
-pub fn sort_in_report_order(findings: &mut [Finding]) {
-    if findings
-        .windows(2)
-        .all(|w| report_order(&w[0], &w[1]).is_le())
-    {
+pub fn sort_in_report_order<F: std::borrow::Borrow<Finding>>(findings: &mut [F]) {
+    let order_of = |a: &F, b: &F| report_order(a.borrow(), b.borrow());
+    if findings.windows(2).all(|w| order_of(&w[0], &w[1]).is_le()) {
         return;
     }
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_unstable_by(|&a, &b| report_order(&findings[a], &findings[b]).then(a.cmp(&b)));
+    order.sort_unstable_by(|&a, &b| order_of(&findings[a], &findings[b]).then(a.cmp(&b)));
     // Position `i` takes the finding at `order[i]`: each cycle of the permutation is walked
     // once, carrying its first finding along by swaps.
     for start in 0..findings.len() {
@@ -442,7 +440,11 @@ pub struct Report {
     pub schema_version: &'static str,
     pub plans: Vec<PlanInfo>,
     pub rules: Vec<RuleInfo>,
-    pub findings: Vec<Finding>,
+    /// Each finding in a box of its own, as evaluation made it
+    /// ([`crate::policy::evaluate_boxed`]): the findings of several policies, and of several
+    /// plans, are joined by moving pointers, never by copying the findings into a new list
+    /// while the old ones are still held.
+    pub findings: Vec<Box<Finding>>,
     pub summary: Summary,
     /// Cost estimate, prerequisites inventory, network diagrams (when their packs ran).
     #[serde(flatten)]
@@ -451,7 +453,11 @@ pub struct Report {
 
 impl Report {
     /// Build a report, computing the summary from the findings.
-    pub fn new(plans: Vec<PlanInfo>, rules: Vec<RuleInfo>, mut findings: Vec<Finding>) -> Report {
+    pub fn new(
+        plans: Vec<PlanInfo>,
+        rules: Vec<RuleInfo>,
+        mut findings: Vec<Box<Finding>>,
+    ) -> Report {
         // Redaction is enforced here, once, for every format: evidence marked sensitive or
         // unknown carries no value, whatever the producer put there.
         for f in findings.iter_mut() {
@@ -670,18 +676,20 @@ pub(crate) mod tests {
             raw: "test".into(),
             source: "variable environment".into(),
         };
-        let finding = |rule: &str, status, resource: &str, evidence| Finding {
-            rule: rule.into(),
-            severity: Severity::High,
-            status,
-            resource: resource.into(),
-            plan: "plan.json".into(),
-            message: format!("{resource}: {rule}"),
-            evidence,
-            related: vec!["aws_db_subnet_group.main".into()],
-            remediation: Some("use db.t4g.micro".into()),
-            waiver: None,
-            blocking: false,
+        let finding = |rule: &str, status, resource: &str, evidence| {
+            Box::new(Finding {
+                rule: rule.into(),
+                severity: Severity::High,
+                status,
+                resource: resource.into(),
+                plan: "plan.json".into(),
+                message: format!("{resource}: {rule}"),
+                evidence,
+                related: vec!["aws_db_subnet_group.main".into()],
+                remediation: Some("use db.t4g.micro".into()),
+                waiver: None,
+                blocking: false,
+            })
         };
         Report::new(
             vec![PlanInfo {

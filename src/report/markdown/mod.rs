@@ -324,7 +324,7 @@ fn finding_sections(report: &Report) -> Vec<Section<'_>> {
     let count = |st: Status| of(st).count();
     let failed = of(Status::Fail).map(move |f| finding_item(f, several));
     let unknown = of(Status::Unknown).map(move |f| finding_item(f, several));
-    let waived = of(Status::Waived).map(waived_item);
+    let waived = of(Status::Waived).map(|f| waived_item(f));
     let passed = of(Status::Pass).map(move |f| {
         if several {
             format!(
