@@ -562,8 +562,9 @@ const RESOURCE_FIELDS: [&str; 10] = [
     "deposed_key",
 ];
 
-/// An object's key, borrowed from the text when written without escapes.
-struct Key<'de>(std::borrow::Cow<'de, str>);
+/// An object's key, borrowed from the text when written without escapes (serde's own
+/// `Cow<str>` always allocates). Also read by the graph's lazy values.
+pub(crate) struct Key<'de>(pub(crate) std::borrow::Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -571,7 +572,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
         impl<'de> serde::de::Visitor<'de> for Visit {
             type Value = Key<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
+                f.write_str("an object key")
             }
             fn visit_borrowed_str<E: serde::de::Error>(self, k: &'de str) -> Result<Key<'de>, E> {
                 Ok(Key(std::borrow::Cow::Borrowed(k)))
