@@ -68,11 +68,14 @@ fn small_plans<'a>(paths: impl IntoIterator<Item = &'a str>) -> bool {
     let mut total = 0u64;
     for p in paths {
         match std::fs::metadata(p) {
-            Ok(m) if p != "-" && m.is_file() => total += m.len(),
+            Ok(m) if p != "-" && m.is_file() => total = total.saturating_add(m.len()),
             _ => return false,
         }
+        if total >= SMALL_PLANS {
+            return false;
+        }
     }
-    total < SMALL_PLANS
+    true
 }
 
 fn main() -> ExitCode {

@@ -9,7 +9,8 @@
 //! A first line `#env:NAME` (a TOML comment) runs in that environment, like `--env NAME`;
 //! otherwise the environment is detected from the plan.
 //!
-//! A fuzzed plan goes the way `plangate check` takes it: `app::check` (read, graph,
+//! A fuzzed plan goes the way `plangate check` takes it (without loading the policies beside
+//! the read, as `app::load_and_check` does): `app::check` (read, graph,
 //! environment, evaluation, waivers, the cost / prerequisites / diagram sections of the
 //! report) and `app::gate`; a fixed plan goes through `policy::evaluate` and `Report::new`.
 //! Then every report format is rendered into memory. Must never panic or hang, and a refused

@@ -509,7 +509,6 @@ impl Graph {
         }
     }
 
-    /// Index the nodes by address and by type.
     /// The node's address, shared rather than copied: what evidence names (a finding has up to
     /// a handful of pieces of evidence, tens of thousands are kept to the report).
     pub fn shared_address(&self, id: NodeId) -> std::sync::Arc<str> {
@@ -519,6 +518,7 @@ impl Graph {
         }
     }
 
+    /// Index the nodes by address and by type, and share their addresses.
     fn index_nodes(&mut self) {
         self.by_address.clear();
         self.by_type.clear();

@@ -33,7 +33,8 @@ pub fn evaluate(policies: &[Policy], graph: &Graph, opts: &EvalOptions<'_>) -> V
 /// [`evaluate`], each finding in a box of its own. The policies' lists of findings are
 /// joined into one list when they are done: a list of boxes is 8 bytes a finding, where
 /// a list of findings is ~150, and joining held both the policies' lists and the joined one
-/// (~0.9 MB at ~10 MB, at the check's peak). `app` keeps the boxes until the graph is freed.
+/// (~0.9 MB at ~10 MB, at the check's peak). The report keeps them boxed
+/// ([`crate::report::Report::findings`]).
 pub fn evaluate_boxed(
     policies: &[Policy],
     graph: &Graph,
