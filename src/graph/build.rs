@@ -70,13 +70,6 @@ pub fn unlinked(mut plan: Plan) -> (Graph, Configuration) {
         .map(|(r, prior)| node_from_resource(r, prior))
         .collect();
     let mut changes = changes;
-    for rc in &mut changes {
-        let c = &mut rc.change;
-        if !Node::keeps_before(Action::from_actions(&c.actions), c.after.is_none()) {
-            c.before = None;
-            c.before_sensitive = None;
-        }
-    }
     let meta = Meta {
         kind: SourceKind::Plan,
         format_version: std::mem::take(&mut plan.format_version),
@@ -214,9 +207,14 @@ fn into_resources(root: Module) -> impl Iterator<Item = ListedResource> {
     })
 }
 
-/// The texts of a change that a node may keep: its values and their markers (those of
-/// `before` only when the node keeps them, see [`Node::keeps_before`]).
+/// The texts of a change that its node keeps: its values and their markers. Those of
+/// `before` are dropped here, unread, unless they are the node's values
+/// ([`Node::keeps_before`]), as [`Node::kept_texts`] does for a node.
 fn change_texts(c: &mut Change) -> impl Iterator<Item = &mut RawText> {
+    if !Node::keeps_before(Action::from_actions(&c.actions), c.after.is_none()) {
+        c.before = None;
+        c.before_sensitive = None;
+    }
     [
         &mut c.before,
         &mut c.after,

@@ -251,14 +251,15 @@ fn changes_unless_skipped<'de, D: Deserializer<'de>>(
 
 /// Where `text` lies in the current source, if it does.
 fn span_in_source(text: &str) -> Option<Range<usize>> {
-    SOURCE.with(|s| {
-        let source = s.borrow();
-        let source = source.as_ref()?;
-        let base = source.as_ptr() as usize;
-        let at = text.as_ptr() as usize;
-        (at >= base && at + text.len() <= base + source.len())
-            .then(|| at - base..at - base + text.len())
-    })
+    SOURCE.with(|s| span_in(s.borrow().as_ref()?, text))
+}
+
+/// Where `text` (borrowed from `source`, or not) lies in `source`, if it does.
+fn span_in(source: &str, text: &str) -> Option<Range<usize>> {
+    let base = source.as_ptr() as usize;
+    let at = text.as_ptr() as usize;
+    (at >= base && at + text.len() <= base + source.len())
+        .then(|| at - base..at - base + text.len())
 }
 
 /// Run `f` (a deserialisation of `source`'s text) with [`RawText`]s sharing `source`.
@@ -277,16 +278,12 @@ pub fn with_source<T>(source: &Arc<String>, f: impl FnOnce(&str) -> T) -> T {
 impl Repr {
     /// A span of the current source when `text` lies in it, else a copy.
     fn located(text: &str) -> Repr {
-        SOURCE.with(|s| {
-            if let Some(source) = s.borrow().as_ref() {
-                let base = source.as_ptr() as usize;
-                let at = text.as_ptr() as usize;
-                if at >= base && at + text.len() <= base + source.len() {
-                    let start = at - base;
-                    return Repr::span(source, start, start + text.len());
-                }
-            }
-            Repr::owned(text)
+        SOURCE.with(|s| match s.borrow().as_ref() {
+            Some(source) => match span_in(source, text) {
+                Some(at) => Repr::span(source, at.start, at.end),
+                None => Repr::owned(text),
+            },
+            None => Repr::owned(text),
         })
     }
 
@@ -613,14 +610,7 @@ impl<'de> Deserialize<'de> for AnyStr {
 /// A field's value parsed from its text, with the error of the derived parse (serde_json
 /// then says where: just after the value).
 fn field<'de, T: Deserialize<'de>, E: serde::de::Error>(raw: &'de RawValue) -> Result<T, E> {
-    serde_json::from_str(raw.get()).map_err(|e| {
-        let message = e.to_string();
-        let message = match message.rfind(" at line ") {
-            Some(at) => &message[..at],
-            None => &message,
-        };
-        E::custom(message)
-    })
+    serde_json::from_str(raw.get()).map_err(|e| E::custom(super::strip_position(&e)))
 }
 
 impl<'de> Deserialize<'de> for ListedResource {
