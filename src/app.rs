@@ -97,7 +97,7 @@ pub fn check(loaded: &Loaded, plans: &[String], s: &Settings) -> Result<Report> 
 /// and validated: ~8 ms, before the first byte of a plan was read) on a thread of its own
 /// while the plans are read. Errors come in the order of the two calls: the configuration's
 /// and the policies' first, then those of `between` (what the caller loads after the
-/// policies, such as a source map), then the plans'.
+/// policies, such as a source map; after its error no plan is read), then the plans'.
 pub fn load_and_check<B>(
     s: &Settings,
     plans: &[String],
@@ -113,19 +113,25 @@ pub fn load_and_check<B>(
         let between = between();
         // Not shown: the loading's own error is returned instead.
         let not_loaded = || Err(Error::Usage("the policies did not load".into()));
-        let results = parallel(plans, |p| {
-            // Only a regular file is read before the policies are known to load: standard
-            // input or a pipe could wait for a writer, and was never read after an error.
-            let regular = p != "-" && std::fs::metadata(p).is_ok_and(|m| m.is_file());
-            if (!regular || matches!(loading.get(), Some(Err(_)))) && loaded().is_err() {
-                return not_loaded();
-            }
-            let read = read_unlinked(p)?;
-            match loaded() {
-                Ok(l) => check_graph(l, p, read, s),
-                Err(_) => not_loaded(),
-            }
-        });
+        // After an error of `between` no plan is read: its error is the answer (after the
+        // policies'), and standard input or a pipe could wait for a writer.
+        let results = if between.is_err() {
+            Ok(Vec::new())
+        } else {
+            parallel(plans, |p| {
+                // Only a regular file is read before the policies are known to load: standard
+                // input or a pipe could wait for a writer, and was never read after an error.
+                let regular = p != "-" && std::fs::metadata(p).is_ok_and(|m| m.is_file());
+                if (!regular || matches!(loading.get(), Some(Err(_)))) && loaded().is_err() {
+                    return not_loaded();
+                }
+                let read = read_unlinked(p)?;
+                match loaded() {
+                    Ok(l) => check_graph(l, p, read, s),
+                    Err(_) => not_loaded(),
+                }
+            })
+        };
         if let Err(panic) = loader.join() {
             std::panic::resume_unwind(panic);
         }

@@ -395,31 +395,40 @@ fn policy_errors_come_before_source_dir_and_plan_errors() {
     let (code, err) = run(&[missing_plan.as_os_str()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no-such-plan.json"), "{err}");
-    // Standard input is not read when the policies do not load: a writer that never closes
-    // it does not hold the run (the child is killed, and the test fails, if it waits).
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_plangate"))
-        .args(["check", "-", "--policies"])
-        .arg(&dir)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _open_stdin = child.stdin.take();
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if start.elapsed() > std::time::Duration::from_secs(60) {
-            child.kill().unwrap();
-            break None;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    // Standard input is not read when the policies do not load, nor after a bad
+    // --source-dir: a writer that never closes it does not hold the run (the child is killed,
+    // and the test fails, if it waits).
+    let code_with_open_stdin = |args: &[&std::ffi::OsStr]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_plangate"))
+            .args(["check", "-"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _open_stdin = child.stdin.take();
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if start.elapsed() > std::time::Duration::from_secs(60) {
+                child.kill().unwrap();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        status.and_then(|s| s.code())
     };
     assert_eq!(
-        status.and_then(|s| s.code()),
+        code_with_open_stdin(&["--policies".as_ref(), dir.as_os_str()]),
         Some(2),
         "waited for standard input"
+    );
+    assert_eq!(
+        code_with_open_stdin(&["--source-dir".as_ref(), missing_dir.as_os_str()]),
+        Some(2),
+        "waited for standard input after a bad --source-dir"
     );
 }
