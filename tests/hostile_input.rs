@@ -193,3 +193,34 @@ fn fifty_thousand_references_in_one_expression_are_followed_in_time() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("unresolved references: 50000"), "{stdout}");
 }
+
+/// A file larger than the address space the process may have (a sparse file: it costs no
+/// disk) is refused with an error, whichever way it would be read: the buffer of a file read
+/// in two halves is allocated zeroed, and that allocation failing once aborted the process.
+#[test]
+fn a_file_larger_than_the_memory_limit_is_refused() {
+    let dir = std::env::temp_dir().join(format!("plangate-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sparse.json");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(300 * MIB as u64)
+        .unwrap();
+    let script = format!("ulimit -v {} && exec \"$0\" \"$@\"", 200 * MIB / 1024);
+    let out = assert_cmd::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_plangate"))
+        .arg("check")
+        .arg(&path)
+        .env("MIMALLOC_DISALLOW_ARENA_ALLOC", "1")
+        .output()
+        .expect("run plangate");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the plan: out of memory"),
+        "{stderr}"
+    );
+}

@@ -428,7 +428,8 @@ impl Graph {
         self.links.get().is_some()
     }
 
-    /// Wait until another thread has resolved the references ([`Graph::link`]).
+    /// Wait until another thread has resolved the references ([`Graph::link`]); after a panic
+    /// there, until it has set empty links and let the panic go on.
     pub fn wait_linked(&self) {
         #[cfg(test)]
         self.waits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -60,16 +60,16 @@ pub fn read(path: &str) -> Result<Document> {
 #[cfg_attr(not(unix), allow(dead_code))]
 const HALVES_BYTES: u64 = 8 << 20;
 
-/// The largest file read in halves ([`read_halves`]), whose buffer is allocated infallibly
-/// (as everything the parse of it allocates next, which is more): 1 GiB, ten times the largest
-/// plans seen, and no more than half the available memory. Larger ones are read in one piece
-/// into a buffer reserved fallibly, so that a file too large for memory (a huge sparse file)
-/// is an error, not an abort.
+/// The largest file read in halves ([`read_halves`]): 1 GiB, ten times the largest plans
+/// seen, and no more than half the available memory (the parse of it allocates more,
+/// infallibly). Larger ones are read in one piece into a buffer reserved fallibly, so that a
+/// file too large for memory (a huge sparse file) is an error, not an abort.
 #[cfg_attr(not(unix), allow(dead_code))]
 const ZEROED_MAX: u64 = 1 << 30;
 
 /// A file's bytes, as `std::fs::read` reads them, from one open handle (a named pipe is opened
-/// once). From [`HALVES_BYTES`] to [`ZEROED_MAX`], on two cores or more, a regular file's two
+/// once). From [`HALVES_BYTES`] to [`ZEROED_MAX`] (and half the memory `/proc/meminfo` says is
+/// available: without that file, never), on two cores or more, a regular file's two
 /// halves are read at once, each by a thread into its half of the buffer: copying ~100 MB out
 /// of the page cache (and the first touch of every page of the buffer) took ~55 ms on one
 /// thread, before anything else could start. Anything that does not go to plan there (a size
@@ -104,16 +104,17 @@ fn read_halves(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<Vec<u8>
         return None;
     }
     // Zeroed by the system, page by page as the reads touch them, on both threads: filling
-    // the buffer first took ~40 ms for 100 MB on this one, before either read began. Such an
-    // allocation cannot fail softly, so a file that might not fit (over `ZEROED_MAX`, or over
-    // half the memory the system says is available) is read the other way, where running out
-    // of memory is the error `std::fs::read` gives, not an abort. (Asking the allocator
-    // first does not do: it hands the same block back, which it then has to fill.)
+    // the buffer first took ~40 ms for 100 MB on this one, before either read began. A file
+    // that might not fit (over `ZEROED_MAX`, or over half the memory the system says is
+    // available) is read the other way, where running out of memory is the error
+    // `std::fs::read` gives; so is one whose buffer cannot be had (a limit on the address
+    // space, `ulimit -v`). (Asking the allocator first does not do: it hands the same block
+    // back, which it then has to fill.)
     if len > ZEROED_MAX || available_memory().is_none_or(|m| len > m / 2) {
         return None;
     }
     let size = usize::try_from(len).ok()?;
-    let mut buf = vec![0u8; size];
+    let mut buf = zeroed(size)?;
     let (a, b) = buf.split_at_mut(size / 2);
     let offset = a.len() as u64;
     let whole = std::thread::scope(|s| {
@@ -127,6 +128,25 @@ fn read_halves(file: &std::fs::File, meta: &std::fs::Metadata) -> Option<Vec<u8>
     // Not one byte more: a file that grew is read again, whole.
     let mut probe = [0u8; 1];
     (whole.is_ok() && matches!(file.read_at(&mut probe, len), Ok(0))).then_some(buf)
+}
+
+/// `size` zero bytes, or `None` when the allocator has no block for them: `vec![0; size]`,
+/// without its abort (`vec!` cannot fail softly, and `try_reserve` then filling costs the
+/// ~40 ms this avoids).
+#[cfg(unix)]
+fn zeroed(size: usize) -> Option<Vec<u8>> {
+    let layout = std::alloc::Layout::array::<u8>(size).ok()?;
+    if layout.size() == 0 {
+        return Some(Vec::new());
+    }
+    // SAFETY: the layout is not empty. A non-null pointer is a block of the global allocator
+    // for exactly this layout (`size` bytes, alignment 1), all zero and so initialised: a
+    // `Vec<u8>` of length and capacity `size` owns it as `vec!` would, and frees it with the
+    // same layout.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout);
+        (!p.is_null()).then(|| Vec::from_raw_parts(p, size, size))
+    }
 }
 
 /// `MemAvailable` of `/proc/meminfo`, in bytes; `None` where there is no such file.
