@@ -121,7 +121,7 @@ pub fn load_and_check<B>(
             parallel(plans, |p| {
                 // Only a regular file is read before the policies are known to load: standard
                 // input or a pipe could wait for a writer, and was never read after an error.
-                let regular = p != "-" && std::fs::metadata(p).is_ok_and(|m| m.is_file());
+                let regular = plan::regular_file_len(p).is_some();
                 if (!regular || matches!(loading.get(), Some(Err(_)))) && loaded().is_err() {
                     return not_loaded();
                 }

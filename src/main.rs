@@ -67,9 +67,9 @@ fn tune_for_plans<'a>(paths: impl IntoIterator<Item = &'a str>) {
 fn small_plans<'a>(paths: impl IntoIterator<Item = &'a str>) -> bool {
     let mut total = 0u64;
     for p in paths {
-        match std::fs::metadata(p) {
-            Ok(m) if p != "-" && m.is_file() => total = total.saturating_add(m.len()),
-            _ => return false,
+        match plangate::plan::regular_file_len(p) {
+            Some(len) => total = total.saturating_add(len),
+            None => return false,
         }
         if total >= SMALL_PLANS {
             return false;

@@ -67,6 +67,18 @@ const HALVES_BYTES: u64 = 8 << 20;
 #[cfg_attr(not(unix), allow(dead_code))]
 const ZEROED_MAX: u64 = 1 << 30;
 
+/// The size of the plan at `path` when it is a regular file (not `-`, standard input, nor a
+/// pipe, which could wait for a writer and has no size before it is read).
+pub fn regular_file_len(path: &str) -> Option<u64> {
+    if path == "-" {
+        return None;
+    }
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len())
+}
+
 /// A file's bytes, as `std::fs::read` reads them, from one open handle (a named pipe is opened
 /// once). From [`HALVES_BYTES`] to [`ZEROED_MAX`] (and half the memory `/proc/meminfo` says is
 /// available: without that file, never), on two cores or more, a regular file's two
