@@ -221,19 +221,37 @@ fn check_graph(
     s: &Settings,
 ) -> Result<PlanResult> {
     let name = plan::display_name(path).to_string();
-    let (env, mut findings) = std::thread::scope(|scope| {
-        // The configuration is needed only to resolve: freed as soon as that is done, not
-        // held while the policies finish (its parsed expressions, ~0.5 MB at ~10 MB).
+    let (env, mut findings, extras) = std::thread::scope(|scope| {
         let graph = &graph;
-        let linking = scope.spawn(move || graph.link(&config));
+        let file = name.as_str();
+        // The environment, found meanwhile, for the report sections; not sent when finding
+        // it panicked (the thread then ends without them).
+        let (send_env, env_found) = std::sync::mpsc::channel::<String>();
+        let early = graph.is_large();
+        // The configuration is needed only to resolve: freed as soon as that is done, not
+        // held while the policies finish (its parsed expressions, ~0.5 MB at ~10 MB). Then,
+        // on a large graph, the report sections that read the linked graph but no finding
+        // (the prerequisites, the cost estimate) are built on the same thread, beside the
+        // policies still being evaluated, rather than after them (on a small one they would
+        // be held beside the policies' values, at the memory's peak).
+        let linking = scope.spawn(move || {
+            graph.link(&config);
+            drop(config);
+            if !early {
+                return None;
+            }
+            let env = env_found.recv().ok()?;
+            Some(build_extras(loaded, graph, file, &env))
+        });
         let env = policy::env::detect(graph, s.env.as_deref(), &loaded.config.environment);
+        let _ = send_env.send(env.name.clone());
         let opts = EvalOptions {
             env: &env,
-            plan_file: &name,
+            plan_file: file,
         };
         let findings = policy::evaluate_boxed(&loaded.policies, graph, &opts);
         match linking.join() {
-            Ok(()) => (env, findings),
+            Ok(extras) => (env, findings, extras),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
@@ -252,25 +270,25 @@ fn check_graph(
         environment: env,
         notes,
     };
-    // The prerequisites and the cost estimate on a second thread, while this one puts the
-    // findings in report order (`Report::new` then finds them sorted) and draws the network
-    // diagrams: one after the other on one core they were ~11 % of the ~100 MB check.
+    // The network diagrams (and the other report sections when they are not built yet) on
+    // a second thread, while this one puts the findings in report order (`Report::new` then
+    // finds them sorted): one after the other on one core they were ~11 % of the ~100 MB
+    // check.
     let diagram_subjects = ran(loaded, "peering").then(|| analysis::diagram::subjects(&findings));
     let (file, env_name) = (&info.file, &info.environment.name);
     let extras = std::thread::scope(|scope| {
-        let side = scope.spawn(|| build_extras(loaded, &graph, file, env_name));
+        let side = scope.spawn(|| {
+            let mut x = extras.unwrap_or_else(|| build_extras(loaded, &graph, file, env_name));
+            if let Some(subjects) = &diagram_subjects {
+                x.network_diagrams = analysis::diagram::diagrams_for(&graph, file, subjects);
+            }
+            x
+        });
         crate::report::sort_in_report_order(&mut findings);
-        let diagrams = diagram_subjects
-            .as_deref()
-            .map(|subjects| analysis::diagram::diagrams_for(&graph, file, subjects));
-        let mut x = match side.join() {
+        match side.join() {
             Ok(x) => x,
             Err(panic) => std::panic::resume_unwind(panic),
-        };
-        if let Some(d) = diagrams {
-            x.network_diagrams = d;
         }
-        x
     });
     drop_aside(graph);
     Ok(PlanResult {
