@@ -270,25 +270,41 @@ fn check_graph(
         environment: env,
         notes,
     };
-    // The network diagrams (and the other report sections when they are not built yet) on
-    // a second thread, while this one puts the findings in report order (`Report::new` then
-    // finds them sorted): one after the other on one core they were ~11 % of the ~100 MB
-    // check.
+    // The findings are put in report order (`Report::new` then finds them sorted) beside
+    // the report sections not built yet (one after the other on one core they were ~11 % of
+    // the ~100 MB check): on a large graph the network diagrams, the others being built; on
+    // a small one the others, this thread drawing the diagrams after the sort (drawn on the
+    // second thread, they cost ~0.2 MB more at ~10 MB).
     let diagram_subjects = ran(loaded, "peering").then(|| analysis::diagram::subjects(&findings));
     let (file, env_name) = (&info.file, &info.environment.name);
+    let diagrams = |subjects: &Option<Vec<(String, String)>>| {
+        subjects
+            .as_deref()
+            .map(|subjects| analysis::diagram::diagrams_for(&graph, file, subjects))
+    };
+    let built = extras.is_some();
     let extras = std::thread::scope(|scope| {
-        let side = scope.spawn(|| {
-            let mut x = extras.unwrap_or_else(|| build_extras(loaded, &graph, file, env_name));
-            if let Some(subjects) = &diagram_subjects {
-                x.network_diagrams = analysis::diagram::diagrams_for(&graph, file, subjects);
+        let side = scope.spawn(|| match extras {
+            Some(mut x) => {
+                x.network_diagrams = diagrams(&diagram_subjects).unwrap_or_default();
+                x
             }
-            x
+            None => build_extras(loaded, &graph, file, env_name),
         });
         crate::report::sort_in_report_order(&mut findings);
-        match side.join() {
+        let drawn = if built {
+            None
+        } else {
+            diagrams(&diagram_subjects)
+        };
+        let mut x = match side.join() {
             Ok(x) => x,
             Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if let Some(d) = drawn {
+            x.network_diagrams = d;
         }
+        x
     });
     drop_aside(graph);
     Ok(PlanResult {
