@@ -129,30 +129,6 @@ fn may_hold_pem(text: &str) -> bool {
 /// key anywhere in the value holds them exactly when the text does.
 const PEM_MARKER: &str = "PRIVATE KEY-----";
 
-/// Findings from which [`Report::new`] redacts on two threads: below, a thread costs more than
-/// it saves (and memory, at ~10 MB: ~5,800 findings).
-const REDACT_SPLIT: usize = 16_384;
-
-/// A finding as every format may show it: a private key in its message scrubbed, and no value
-/// in evidence marked sensitive or unknown, or holding a private key.
-fn redact(f: &mut Finding) {
-    if may_hold_pem(&f.message) {
-        f.message = scrub_private_keys(&f.message);
-    }
-    for e in f.evidence.iter_mut() {
-        let pem = e
-            .value
-            .as_ref()
-            .is_some_and(|v| v.as_str().contains(PEM_MARKER));
-        if pem {
-            e.redacted = true;
-        }
-        if e.redacted || e.unknown {
-            e.value = None;
-        }
-    }
-}
-
 /// Version of the JSON report contract (`docs/json-report.md`).
 pub const SCHEMA_VERSION: &str = "1";
 
@@ -472,20 +448,23 @@ impl Report {
         mut findings: Vec<Box<Finding>>,
     ) -> Report {
         // Redaction is enforced here, once, for every format: evidence marked sensitive or
-        // unknown carries no value, whatever the producer put there. Many findings are
-        // redacted in two halves at once (~9 ms for ~60,000 at ~100 MB on one core).
-        if findings.len() >= REDACT_SPLIT {
-            let half = findings.len() / 2;
-            let (first, second) = findings.split_at_mut(half);
-            std::thread::scope(|s| {
-                let other = s.spawn(|| second.iter_mut().for_each(|f| redact(f)));
-                first.iter_mut().for_each(|f| redact(f));
-                if let Err(panic) = other.join() {
-                    std::panic::resume_unwind(panic);
+        // unknown carries no value, whatever the producer put there.
+        for f in findings.iter_mut() {
+            if may_hold_pem(&f.message) {
+                f.message = scrub_private_keys(&f.message);
+            }
+            for e in f.evidence.iter_mut() {
+                let pem = e
+                    .value
+                    .as_ref()
+                    .is_some_and(|v| v.as_str().contains(PEM_MARKER));
+                if pem {
+                    e.redacted = true;
                 }
-            });
-        } else {
-            findings.iter_mut().for_each(|f| redact(f));
+                if e.redacted || e.unknown {
+                    e.value = None;
+                }
+            }
         }
         sort_in_report_order(&mut findings);
         let mut summary = Summary {
@@ -604,59 +583,6 @@ pub(crate) mod tests {
                 messages(&stable),
                 "{n} findings, sorted again"
             );
-        }
-    }
-
-    /// Findings enough to be redacted on two threads are redacted as a few are, each of them.
-    #[test]
-    fn many_findings_are_redacted_as_few_are() {
-        let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----";
-        let finding = |i: usize| Finding {
-            rule: "pack.rule".into(),
-            severity: Severity::High,
-            status: Status::Fail,
-            resource: format!("aws_vpc.v{i}").into(),
-            plan: "plan.json".into(),
-            message: if i.is_multiple_of(5) {
-                format!("#{i} {key}")
-            } else {
-                format!("#{i}")
-            },
-            evidence: vec![Evidence {
-                path: "$.a".into(),
-                resource: "aws_vpc.v".into(),
-                value: Some(JsonText::new(&serde_json::json!(match i % 4 {
-                    0 => key.to_string(),
-                    _ => format!("value {i}"),
-                }))),
-                unknown: i % 4 == 1,
-                redacted: i % 4 == 2,
-            }],
-            related: Vec::new(),
-            remediation: None,
-            waiver: None,
-            blocking: false,
-        };
-        for n in [10, REDACT_SPLIT + 7] {
-            let report = Report::new(
-                Vec::new(),
-                Vec::new(),
-                (0..n).map(|i| Box::new(finding(i))).collect(),
-            );
-            assert_eq!(report.findings.len(), n);
-            for f in &report.findings {
-                let i: usize = f.message[1..].split(' ').next().unwrap().parse().unwrap();
-                assert!(!f.message.contains("MIIEow"), "{n}: #{i}");
-                let e = &f.evidence[0];
-                match i % 4 {
-                    3 => assert_eq!(
-                        e.value.as_ref().map(JsonText::as_str),
-                        Some(format!("\"value {i}\"").as_str())
-                    ),
-                    _ => assert!(e.value.is_none(), "{n}: #{i}"),
-                }
-                assert_eq!(e.redacted, matches!(i % 4, 0 | 2), "{n}: #{i}");
-            }
         }
     }
 
