@@ -63,23 +63,12 @@ pub fn unlinked(mut plan: Plan) -> (Graph, Configuration) {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    // The instances without a change entry become nodes now (parsed whole, on every core):
-    // their strings are then their own, not spans of the plan's text. (Parsed on the thread
-    // that found them, they were most of its ~20–27 ms at ~100 MB, while the address parts
-    // took 6–10.)
-    let listed = extra;
-    let mut extra: Vec<Node> = crate::par::map_ranges(listed.len(), EXTRA_CHUNK, |range| {
-        listed[range]
-            .iter()
-            .map(|(r, prior)| node_from_resource(r.parse(), *prior))
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
-    // Their texts hold the plan's text, which `keep_only` can move in place only when
-    // nothing else does.
-    drop(listed);
+    // The instances without a change entry become nodes now: their strings are then their own,
+    // not spans of the plan's text.
+    let mut extra: Vec<Node> = extra
+        .into_iter()
+        .map(|(r, prior)| node_from_resource(r, prior))
+        .collect();
     let mut changes = changes;
     let meta = Meta {
         kind: SourceKind::Plan,
@@ -192,16 +181,12 @@ struct Seen<'a> {
 /// Changes per task in [`unlinked`]'s parallel address parsing.
 const PARTS_CHUNK: usize = 1024;
 
-/// Instances without a change entry per task when they are made nodes: on a ~10 MB plan
-/// (~400 of them) one task, on the calling thread.
-const EXTRA_CHUNK: usize = 512;
-
-fn unseen(out: &mut Vec<(ListedResource, bool)>, seen: &mut Seen<'_>, root: Module, prior: bool) {
+fn unseen(out: &mut Vec<(Resource, bool)>, seen: &mut Seen<'_>, root: Module, prior: bool) {
     for r in into_resources(root) {
         let a = r.address.as_str();
         if !r.deposed && !seen.changed.contains(a) && !seen.more.contains(a) {
             seen.more.insert(a.to_string());
-            out.push((r, prior));
+            out.push((r.parse(), prior));
         }
     }
 }
