@@ -274,7 +274,7 @@ fn check_graph(
     // the report sections not built yet (one after the other on one core they were ~11 % of
     // the ~100 MB check): on a large graph the network diagrams, the others being built; on
     // a small one the others, this thread drawing the diagrams after the sort (drawn on the
-    // second thread, they cost ~0.2 MB more at ~10 MB).
+    // second thread, they cost ~0.4 MB more at ~10 MB in a batch of 120 runs).
     let diagram_subjects = ran(loaded, "peering").then(|| analysis::diagram::subjects(&findings));
     let (file, env_name) = (&info.file, &info.environment.name);
     let diagrams = |subjects: &Option<Vec<(String, String)>>| {

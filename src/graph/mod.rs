@@ -23,8 +23,9 @@ pub type NodeId = usize;
 
 /// Nodes from which a graph's own work (its indexes; the report sections, `app`) is shared
 /// out on more threads where that costs memory: on a ~10 MB plan (~3,500 nodes), where the
-/// memory target is tight, each such thread cost ~0.2 MB (its allocator pages, or what it
-/// holds sooner) to save under 1 ms; on a ~100 MB plan (~35,000 nodes) they save ~25 ms.
+/// memory target is tight, each such thread cost ~0.2–0.4 MB of peak in a batch of runs (its
+/// allocator pages, or what it holds sooner) to save under 1 ms; on a ~100 MB plan (~35,000
+/// nodes) they save ~20 ms.
 pub(crate) const PARALLEL_NODES: usize = 8192;
 
 /// What the plan does to an instance, folded from Terraform's `actions` list.
@@ -525,13 +526,13 @@ impl Graph {
         }
     }
 
-    /// Index the nodes by address and by type, and share their addresses.
     /// Whether the graph is large enough for its work to be shared out on more threads
     /// where that costs memory: see [`PARALLEL_NODES`].
     pub(crate) fn is_large(&self) -> bool {
         self.nodes.len() >= PARALLEL_NODES
     }
 
+    /// Index the nodes by address and by type, and share their addresses.
     fn index_nodes(&mut self) {
         let nodes = &self.nodes;
         let by_type = || {
@@ -563,7 +564,7 @@ impl Graph {
         // On a large plan the type index is built on a second thread, while this one shares
         // out the addresses and indexes them (~10 ms on one core at ~100 MB). On a small one
         // that thread saves nothing worth its memory (its own allocator pages).
-        let (by_type, (addresses, by_address)) = if nodes.len() >= PARALLEL_NODES {
+        let (by_type, (addresses, by_address)) = if self.is_large() {
             std::thread::scope(|s| {
                 let by_type = s.spawn(by_type);
                 let by_address = by_address();

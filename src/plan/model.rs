@@ -196,10 +196,10 @@ fn release_spare_pages(text: &Arc<String>) {
         if to <= from {
             return;
         }
-        // The thread holds the text, so its allocation outlives the call.
-        let release = move |_held: &Arc<String>| {
+        // Called while `text` is held: here, or on the thread that holds a clone of it.
+        let release = move || {
             // SAFETY: [from, to) is whole pages of the system's page size inside the
-            // allocation of `text`, which is alive (held by the caller), past its length: no
+            // allocation of `text`, which is alive (its caller holds it), past its length: no
             // byte of the text lives there, and nothing reads or writes those bytes (the text
             // is shared behind an `Arc` and never changes or grows again). MADV_DONTNEED on
             // private anonymous memory only frees the pages, which read as zero if touched
@@ -211,14 +211,15 @@ fn release_spare_pages(text: &Arc<String>) {
         };
         if text.capacity() >= RELEASE_ASIDE_BYTES {
             let held = Arc::clone(text);
-            if std::thread::Builder::new()
-                .spawn(move || release(&held))
-                .is_ok()
-            {
+            let aside = std::thread::Builder::new().spawn(move || {
+                release();
+                drop(held);
+            });
+            if aside.is_ok() {
                 return;
             }
         }
-        release(text);
+        release();
     }
     #[cfg(not(target_os = "linux"))]
     let _ = text;
