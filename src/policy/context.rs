@@ -30,6 +30,9 @@ pub struct Run<'a> {
     metas: Vec<OnceLock<Value>>,
     /// Read whole values rather than each policy's projection (to compare the two).
     pub whole: bool,
+    /// Whether a policy whose first pass needs links not resolved yet leaves the rest for
+    /// later rather than waiting for them on its thread (`eval`): on a large graph.
+    pub(crate) defer_rest: bool,
 }
 
 impl<'a> Run<'a> {
@@ -48,6 +51,7 @@ impl<'a> Run<'a> {
             vars,
             types: graph.types(),
             metas: (0..graph.nodes.len()).map(|_| OnceLock::new()).collect(),
+            defer_rest: graph.is_large(),
             whole,
         }
     }
