@@ -230,6 +230,12 @@ pub fn show(v: &Value) -> String {
         Ok(s) => s,
         Err(e) => std::str::from_utf8(&w.0[..e.valid_up_to()]).unwrap_or_default(),
     };
+    shorten(s)
+}
+
+/// A value's compact JSON text as [`show`] shows it: longer than 120 characters, cut to 117
+/// and `…`. For a text serialised already (evidence's), rather than serialising again.
+pub fn shorten(s: &str) -> String {
     if s.chars().count() > 120 {
         let cut: String = s.chars().take(117).collect();
         format!("{cut}…")
@@ -267,6 +273,7 @@ mod tests {
         }
         for v in &values {
             assert_eq!(show(v), whole(v), "{v}");
+            assert_eq!(super::shorten(&v.to_string()), whole(v), "{v}");
         }
     }
 }
