@@ -323,13 +323,23 @@ pub struct Finding {
 /// The order of findings in every report: status, severity, rule, plan, resource. The sort
 /// is stable, so findings equal in all five keep the order they were produced in.
 pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-    (a.status, a.severity, &a.rule, &a.plan, &a.resource).cmp(&(
-        b.status,
-        b.severity,
-        &b.rule,
-        &b.plan,
-        &b.resource,
-    ))
+    a.status
+        .cmp(&b.status)
+        .then(a.severity.cmp(&b.severity))
+        .then_with(|| shared_order(&a.rule, &b.rule))
+        .then_with(|| shared_order(&a.plan, &b.plan))
+        .then_with(|| shared_order(&a.resource, &b.resource))
+}
+
+/// Two shared strings in order: the same text when they are one (a policy's findings share
+/// its id, a plan's its name, an instance's its address), which most compared pairs are,
+/// without reading it.
+fn shared_order(a: &Arc<str>, b: &Arc<str>) -> std::cmp::Ordering {
+    if Arc::ptr_eq(a, b) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
 }
 
 /// Sort findings (or boxed findings, as a report holds them) by [`report_order`], stably
