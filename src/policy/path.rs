@@ -12,6 +12,7 @@ use crate::graph::values::Seg;
 use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
 use jsonpath_rust::parser::{errors::JsonPathError, model::Filter, parse_json_path};
 use serde_json::Value;
+use std::rc::Rc;
 
 /// A compiled JSONPath.
 #[derive(Debug, Clone)]
@@ -143,7 +144,7 @@ impl JsonPath {
             return vec![select_singular(segs, values, unknown)];
         }
         let mut states = vec![St {
-            segs: Vec::new(),
+            path: None,
             v: Some(values),
             m: Some(unknown),
             unknown: unknown == &Value::Bool(true),
@@ -159,7 +160,7 @@ impl JsonPath {
         for st in states {
             let hit = Hit {
                 value: if st.unknown { None } else { st.v },
-                segs: st.segs,
+                segs: segs_of(&st.path),
             };
             if !hits.contains(&hit) {
                 hits.push(hit);
@@ -258,17 +259,50 @@ fn path_error(e: JsonPathError) -> PathError {
     }
 }
 
-/// A position during the walk: the value (if present) and the unknown markers at `segs`.
+/// A position during the walk: the value (if present) and the unknown markers at `path`.
 #[derive(Clone)]
 struct St<'v, 'm> {
-    segs: Vec<Seg>,
+    path: Path<'m>,
     v: Option<&'v Value>,
     m: Option<&'m Value>,
     /// The value here is known only after apply; the state passes through further segments.
     unknown: bool,
 }
 
-fn segment<'v, 'm>(seg: &Step, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+/// Where a state is: its last segment and the path to its parent, shared by the states
+/// below it. A walk makes a state per child it visits (`$..` every node of a policy
+/// document); each copied its whole path and every key in it, which was most of the time of
+/// a path with descendants. Keys are borrowed from the values, the markers or the path; the
+/// segments are made once, for the hits.
+type Path<'k> = Option<Rc<Link<'k>>>;
+
+struct Link<'k> {
+    parent: Path<'k>,
+    seg: SegRef<'k>,
+}
+
+#[derive(Clone, Copy)]
+enum SegRef<'k> {
+    Key(&'k str),
+    Idx(usize),
+}
+
+/// The segments from the root to `path`.
+fn segs_of(path: &Path<'_>) -> Vec<Seg> {
+    let mut segs = Vec::new();
+    let mut at = path.as_deref();
+    while let Some(link) = at {
+        segs.push(match link.seg {
+            SegRef::Key(k) => Seg::Key(k.to_string()),
+            SegRef::Idx(i) => Seg::Idx(i),
+        });
+        at = link.parent.as_deref();
+    }
+    segs.reverse();
+    segs
+}
+
+fn segment<'v: 'm, 'm>(seg: &'m Step, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     match seg {
         Step::One(sel) => selector(sel, st, out),
         Step::Many(sels) => {
@@ -286,7 +320,7 @@ fn segment<'v, 'm>(seg: &Step, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     }
 }
 
-fn descendants<'v, 'm>(st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+fn descendants<'v: 'm, 'm>(st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     out.push(st.clone());
     if st.unknown {
         return;
@@ -297,36 +331,42 @@ fn descendants<'v, 'm>(st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
 }
 
 /// The child at `seg`: unknown if the markers say so, known if the value has it, else none.
-fn child<'v, 'm>(st: &St<'v, 'm>, seg: Seg) -> Option<St<'v, 'm>> {
-    let v =
-        st.v.and_then(|v| crate::graph::values::get(v, std::slice::from_ref(&seg)));
-    let m =
-        st.m.and_then(|m| crate::graph::values::get(m, std::slice::from_ref(&seg)));
+fn child<'v: 'm, 'm>(st: &St<'v, 'm>, seg: SegRef<'m>) -> Option<St<'v, 'm>> {
+    fn at<'x>(x: &'x Value, seg: SegRef<'_>) -> Option<&'x Value> {
+        match (seg, x) {
+            (SegRef::Key(k), Value::Object(m)) => m.get(k),
+            (SegRef::Idx(i), Value::Array(a)) => a.get(i),
+            _ => None,
+        }
+    }
+    let v = st.v.and_then(|v| at(v, seg));
+    let m = st.m.and_then(|m| at(m, seg));
     let unknown = m == Some(&Value::Bool(true));
     if v.is_none() && !unknown {
         return None;
     }
-    let mut segs = st.segs.clone();
-    segs.push(seg);
     Some(St {
-        segs,
+        path: Some(Rc::new(Link {
+            parent: st.path.clone(),
+            seg,
+        })),
         v,
         m,
         unknown,
     })
 }
 
-fn children<'v, 'm>(st: &St<'v, 'm>) -> Vec<St<'v, 'm>> {
+fn children<'v: 'm, 'm>(st: &St<'v, 'm>) -> Vec<St<'v, 'm>> {
     let mut out = Vec::new();
     match (st.v, st.m) {
         (Some(Value::Object(o)), m) => {
             for k in o.keys() {
-                out.extend(child(st, Seg::Key(k.clone())));
+                out.extend(child(st, SegRef::Key(k)));
             }
             if let Some(Value::Object(mo)) = m {
                 for (k, x) in mo {
                     if x == &Value::Bool(true) && !o.contains_key(k) {
-                        out.extend(child(st, Seg::Key(k.clone())));
+                        out.extend(child(st, SegRef::Key(k)));
                     }
                 }
             }
@@ -334,7 +374,7 @@ fn children<'v, 'm>(st: &St<'v, 'm>) -> Vec<St<'v, 'm>> {
         (v, m) => {
             let len = array_len(v, m);
             for i in 0..len {
-                out.extend(child(st, Seg::Idx(i)));
+                out.extend(child(st, SegRef::Idx(i)));
             }
         }
     }
@@ -346,25 +386,25 @@ fn array_len(v: Option<&Value>, m: Option<&Value>) -> usize {
     l(v).max(l(m))
 }
 
-fn selector<'v, 'm>(sel: &Sel, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+fn selector<'v: 'm, 'm>(sel: &'m Sel, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     if st.unknown {
         out.push(st.clone());
         return;
     }
     match sel {
-        Sel::Name(k) => out.extend(child(st, Seg::Key(k.clone()))),
+        Sel::Name(k) => out.extend(child(st, SegRef::Key(k))),
         Sel::Index(i) => {
             let len = array_len(st.v, st.m) as i64;
             let i = if *i < 0 { len + i } else { *i };
             if (0..len).contains(&i) {
-                out.extend(child(st, Seg::Idx(i as usize)));
+                out.extend(child(st, SegRef::Idx(i as usize)));
             }
         }
         Sel::Wildcard => out.extend(children(st)),
         Sel::Slice(start, end, step) => {
             let len = array_len(st.v, st.m) as i64;
             for i in slice_indexes(len, *start, *end, *step) {
-                out.extend(child(st, Seg::Idx(i)));
+                out.extend(child(st, SegRef::Idx(i)));
             }
         }
         Sel::Filter(f) => filter(&f.0, f.1.as_ref(), st, out),
@@ -404,7 +444,7 @@ fn slice_indexes(len: i64, start: Option<i64>, end: Option<i64>, step: i64) -> V
 /// Children selected by a filter, evaluated on the known values (compiled, or else by
 /// jsonpath-rust). A child that did not match but whose fields read by the filter are unknown
 /// is kept as unknown: it may match after apply.
-fn filter<'v, 'm>(f: &Filter, fast: Option<&Cond>, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
+fn filter<'v: 'm, 'm>(f: &Filter, fast: Option<&Cond>, st: &St<'v, 'm>, out: &mut Vec<St<'v, 'm>>) {
     let matched: Vec<&Value> = match st.v {
         // The compiled filter answers per child, below.
         _ if fast.is_some() => Vec::new(),
