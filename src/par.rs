@@ -28,17 +28,28 @@ pub fn map_ordered<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
             done.push((i, f(i)));
         }
     };
-    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
-        let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-        let mut done = work();
-        for t in others {
-            match t.join() {
-                Ok(d) => done.extend(d),
-                Err(panic) => std::panic::resume_unwind(panic),
+    on_threads(threads, work)
+}
+
+/// `work` on `threads` threads, the calling thread one of them, each returning the results it
+/// made with their index: all of them, in index order. A panic on another thread is raised
+/// again here once the others have stopped.
+fn on_threads<T: Send>(threads: usize, work: impl Fn() -> Vec<(usize, T)> + Sync) -> Vec<T> {
+    let mut done: Vec<(usize, T)> = if threads <= 1 {
+        work()
+    } else {
+        std::thread::scope(|s| {
+            let others: Vec<_> = (1..threads).map(|_| s.spawn(&work)).collect();
+            let mut done = work();
+            for t in others {
+                match t.join() {
+                    Ok(d) => done.extend(d),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
             }
-        }
-        done
-    });
+            done
+        })
+    };
     done.sort_unstable_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, t)| t).collect()
 }
@@ -94,23 +105,7 @@ pub fn map_ordered_or_defer<T: Send, D: Send>(
             }
         }
     };
-    let mut done: Vec<(usize, T)> = if threads <= 1 {
-        work()
-    } else {
-        std::thread::scope(|s| {
-            let others: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-            let mut done = work();
-            for t in others {
-                match t.join() {
-                    Ok(d) => done.extend(d),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            done
-        })
-    };
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, t)| t).collect()
+    on_threads(threads, work)
 }
 
 /// [`map_ordered`] over `0..n` cut into ranges of `chunk` items (the last one shorter): `f`
