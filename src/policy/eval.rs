@@ -7,7 +7,7 @@
 use super::builtin::{CheckScope, PlanInput};
 use super::cond::{decide, eval as eval_cond, message_value};
 use super::context::{NodeCx, PolicyRun, Run};
-use super::model::{Assertion, Policy};
+use super::model::{Assertion, CheckCall, Policy};
 use super::template::{Placeholder, Template};
 use super::tri::{Fact, Tri, Verdict};
 use crate::graph::{Graph, Node, NodeId};
@@ -135,7 +135,7 @@ fn evaluate_policy<'r>(p: &'r Policy, run: &'r Run<'r>) -> Step<Vec<Box<Finding>
     let plan_wide = p
         .check
         .as_ref()
-        .is_some_and(|c| c.check.scope() == CheckScope::Plan);
+        .filter(|c| c.check.scope() == CheckScope::Plan);
     let mut out = Vec::new();
     let mut chosen = Vec::new();
     let mut redo: Vec<(usize, NodeId, bool)> = Vec::new();
@@ -147,7 +147,7 @@ fn evaluate_policy<'r>(p: &'r Policy, run: &'r Run<'r>) -> Step<Vec<Box<Finding>
             if !selected(p, g.node(id)) {
                 continue;
             }
-            if plan_wide {
+            if plan_wide.is_some() {
                 let cx = NodeCx::new(&pr, id);
                 let filter = p.select.filter.as_ref().map(|c| decide(c, &cx));
                 if filter.is_none_or(|f| f != Tri::False) {
@@ -170,6 +170,7 @@ fn evaluate_policy<'r>(p: &'r Policy, run: &'r Run<'r>) -> Step<Vec<Box<Finding>
         pr,
         out,
         redo,
+        plan_wide,
         chosen,
     };
     // On a small graph the rest is done here, waiting for the links: the policies after it
@@ -194,7 +195,8 @@ struct Rest<'r> {
     /// Per instance to make again: the position of its finding among the policy's, the
     /// instance, and whether the first pass made one.
     redo: Vec<(usize, NodeId, bool)>,
-    /// The instances a plan-wide check is evaluated over.
+    /// A plan-wide check, and the instances it is evaluated over.
+    plan_wide: Option<&'r CheckCall>,
     chosen: Vec<NodeId>,
 }
 
@@ -208,6 +210,7 @@ impl Rest<'_> {
             pr,
             mut out,
             redo,
+            plan_wide,
             chosen,
         } = self;
         let p = pr.policy;
@@ -233,11 +236,7 @@ impl Rest<'_> {
             again.extend(before);
             out = again;
         }
-        if let Some(call) = p
-            .check
-            .as_ref()
-            .filter(|c| c.check.scope() == CheckScope::Plan)
-        {
+        if let Some(call) = plan_wide {
             let params = p.params.merged(&run.env.name);
             let input = PlanInput {
                 graph: g,
